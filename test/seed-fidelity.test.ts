@@ -1,0 +1,92 @@
+// Gate 4: the spec against the seed page's facts (test/fixtures/seed.json, written by hand from
+// GREEN-API's documentation), field by field. Any difference, missing or extra field fails.
+import { describe, expect, it } from "vitest";
+import seed from "./fixtures/seed.json" with { type: "json" };
+import { createInstance, deref, requestSchema, spec } from "./helpers/spec.js";
+
+const properties = (schema: { properties: Record<string, object> }) =>
+  Object.fromEntries(Object.entries(schema.properties).map(([name, s]) => [name, deref(s)]));
+const responseSchema = deref(deref(createInstance.responses["200"]).content["application/json"].schema);
+const [instanceSchema, errorSchema] = responseSchema.oneOf.map(deref);
+
+describe("the spec says what GREEN-API's documentation says", () => {
+  it("for the call: method, path, path parameter and server", () => {
+    expect(spec.paths[seed.path][seed.method].operationId).toBe("createInstance");
+    const params = spec.paths[seed.path].parameters.map(deref).filter((p: { in: string }) => p.in === "path");
+    expect(params.map((p: { name: string; required: boolean }) => [p.name, p.required])).toEqual(
+      seed.pathParameters.map((name) => [name, true]),
+    );
+    expect(spec.servers[0].variables.partnerApiUrl.default).toBe(seed.serverDefault);
+    expect(createInstance.requestBody.required).toBe(true);
+  });
+
+  it("for the body as a whole: at least one field, no unknown field", () => {
+    expect(requestSchema.minProperties).toBe(seed.atLeastOneField ? 1 : undefined);
+    expect(requestSchema.additionalProperties).toBe(false);
+    expect(requestSchema.required ?? []).toEqual([]);
+  });
+
+  it("has exactly the seed's request fields", () => {
+    expect(Object.keys(requestSchema.properties).sort()).toEqual(seed.requestFields.map((f) => f.name).sort());
+  });
+
+  it.each(seed.requestFields.map((f) => [f.name, f] as const))("request field %s", (name, field) => {
+    const s = properties(requestSchema)[name];
+    const expected = field as Partial<Record<string, unknown>>;
+    expect({
+      type: s.type,
+      values: s.enum,
+      default: s.default,
+      minimum: s.minimum,
+      maximum: s.maximum,
+      recommendedMaximum: s["x-recommended-maximum"],
+      temporarilyNotWorking: s["x-temporarily-not-working"] ?? undefined,
+    }).toEqual({
+      type: expected.type,
+      values: expected.values,
+      default: expected.default,
+      minimum: expected.minimum,
+      maximum: expected.maximum,
+      recommendedMaximum: expected.recommendedMaximum,
+      temporarilyNotWorking: expected.temporarilyNotWorking,
+    });
+    expect(s.description, "the description keeps the seed's notes").toBeTruthy();
+    if (expected.temporarilyNotWorking) expect(s.description).toMatch(/temporarily not working/i);
+    if (expected.source === "code samples") expect(s.description).toMatch(/code samples/);
+    if (typeof expected.maximum === "number") expect(s.description).toContain(String(expected.maximum));
+    if (typeof expected.recommendedMaximum === "number") expect(s.description).toContain(String(expected.recommendedMaximum));
+  });
+
+  it("has exactly the seed's response fields, all required", () => {
+    expect(Object.keys(instanceSchema.properties).sort()).toEqual(seed.responseFields.map((f) => f.name).sort());
+    expect([...instanceSchema.required].sort()).toEqual(seed.responseFields.map((f) => f.name).sort());
+    for (const field of seed.responseFields) {
+      const s = properties(instanceSchema)[field.name];
+      const types = s.type ? [s.type] : s.anyOf.map((b: object) => deref(b).type);
+      expect(new Set(types), field.name).toEqual(new Set([field.type]));
+      for (const value of field.knownValues ?? [])
+        expect(s.anyOf.map(deref).flatMap((b: { enum?: string[] }) => b.enum ?? []), field.name).toContain(value);
+    }
+  });
+
+  it("has exactly the seed's error fields", () => {
+    expect(Object.keys(errorSchema.properties).sort()).toEqual(seed.errorFields.map((f) => f.name).sort());
+    expect([...errorSchema.required].sort()).toEqual(seed.errorFields.map((f) => f.name).sort());
+    for (const field of seed.errorFields) expect(properties(errorSchema)[field.name].type).toBe(field.type);
+  });
+
+  it("shows the seed's success answer and its failure inside HTTP 200 as named examples", () => {
+    const examples = Object.values(deref(createInstance.responses["200"]).content["application/json"].examples);
+    const values = examples.map((e) => deref(e).value);
+    expect(values).toContainEqual(seed.successExample);
+    expect(values).toContainEqual(seed.failureInside200);
+  });
+
+  it("states the quirks in the operation's description", () => {
+    const text = createInstance.description;
+    expect(text).toMatch(/HTTP 200/);
+    expect(text).toMatch(/secret/i);
+    expect(text).toMatch(/never\s+resend/i);
+    expect(text).toMatch(/authori[sz]ed/i);
+  });
+});
