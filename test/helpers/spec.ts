@@ -1,8 +1,10 @@
 // The bundled spec, read the way every test reads the API's facts: from generated/openapi.json,
 // which test/generated.test.ts proves is a fresh bundle of spec/.
 import { readFileSync } from "node:fs";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import formats from "ajv-formats";
+
+const addFormats = formats.default; // ajv-formats is CommonJS with a default export
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a spec is free-form JSON
 
