@@ -163,8 +163,8 @@ async function main(args) {
     console.log("generated/ is up to date.");
     return;
   }
-  rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  for (const name of readdirSync(outDir)) if (!(name in files)) rmSync(join(outDir, name));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
   console.log(`Wrote ${Object.keys(files).length} files to ${outDir}`);
 }

@@ -1,0 +1,76 @@
+// Type tests (checked by tsc through vitest's typecheck): the compiler enforces the spec's types
+// and every outcome of createInstance narrows on `error.kind`.
+import { describe, expectTypeOf, test } from "vitest";
+import {
+  type CreateInstanceRequest,
+  type CreatedInstance,
+  type ErrorKind,
+  type Violation,
+  createPartnerClient,
+} from "../src/index.js";
+
+const partner = createPartnerClient({ partnerToken: "gac.example" });
+
+describe("settings", () => {
+  test("take the spec's fields and yes/no strings", () => {
+    expectTypeOf<CreateInstanceRequest["stateWebhook"]>().toEqualTypeOf<"yes" | "no" | undefined>();
+    expectTypeOf<CreateInstanceRequest["delaySendMessagesMilliseconds"]>().toEqualTypeOf<number | undefined>();
+    void partner.createInstance({ name: "ok", stateWebhook: "yes" });
+    // @ts-expect-error "true" is not a yes/no value
+    void partner.createInstance({ stateWebhook: "true" });
+    // @ts-expect-error a boolean is not a yes/no value
+    void partner.createInstance({ incomingWebhook: true });
+    // @ts-expect-error a misspelt field does not compile
+    void partner.createInstance({ stateWebhok: "yes" });
+  });
+});
+
+describe("the result", () => {
+  test("holds a created instance only after narrowing", async () => {
+    const result = await partner.createInstance({ name: "x" });
+    // @ts-expect-error data may be undefined until the error is ruled out
+    void result.data.idInstance;
+    if (result.error) {
+      expectTypeOf(result.data).toEqualTypeOf<undefined>();
+      return;
+    }
+    expectTypeOf(result.data).toEqualTypeOf<CreatedInstance>();
+    expectTypeOf(result.data.idInstance).toEqualTypeOf<number>();
+    // @ts-expect-error a created instance has no code: failures are never data
+    void result.data.code;
+  });
+
+  test("narrows every error kind to its own fields", async () => {
+    const { error } = await partner.createInstance({ name: "x" });
+    if (!error) return;
+    expectTypeOf(error.kind).toEqualTypeOf<ErrorKind>();
+    switch (error.kind) {
+      case "invalid-request":
+        expectTypeOf(error.violations).toEqualTypeOf<Violation[]>();
+        // @ts-expect-error nothing was sent, so there is no status
+        void error.status;
+        break;
+      case "api":
+        expectTypeOf(error.code).toEqualTypeOf<number>();
+        expectTypeOf(error.description).toEqualTypeOf<string>();
+        expectTypeOf(error.status).toEqualTypeOf<number>();
+        break;
+      case "http":
+        expectTypeOf(error.excerpt).toEqualTypeOf<string>();
+        // @ts-expect-error only an api error has GREEN-API's code
+        void error.code;
+        break;
+      case "unexpected-response":
+        expectTypeOf(error.reason).toEqualTypeOf<string>();
+        break;
+      case "network":
+        expectTypeOf(error.url).toEqualTypeOf<string>();
+        break;
+      case "timeout":
+        expectTypeOf(error.by).toEqualTypeOf<"timeout" | "signal">();
+        break;
+      default:
+        expectTypeOf(error).toBeNever();
+    }
+  });
+});
