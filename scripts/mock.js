@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm run mock`: Prism on the bundled spec, on 127.0.0.1:$PORT (default 4010). A valid request
+// gets the first created-instance example; `Prefer: example=<name>` gets any named example; an
+// invalid request gets the spec's 400 with the violations in the `sl-violations` header.
+import { fileURLToPath } from "node:url";
+import { startPrism } from "./prism.js";
+import { deref, loadSpec, namedExamples } from "./spec.js";
+
+/** One curl command per named response example, for a mock at `url`. */
+export function exampleCurls(url, spec = loadSpec()) {
+  const token = deref(spec, spec.components.parameters.partnerToken).example;
+  const bodies = namedExamples(spec).filter((e) => e.status === null).map((e) => JSON.stringify(e.value));
+  const body = bodies.reduce((a, b) => (b.length < a.length ? b : a)); // the shortest request example
+  return namedExamples(spec)
+    .filter((e) => e.status !== null)
+    .map((e) => {
+      const target = `${url}${e.path.replace("{partnerToken}", token)}`;
+      const prefer = e.status === "200" ? `example=${e.name}` : `code=${e.status}, example=${e.name}`;
+      return `# ${e.name} (HTTP ${e.status}, ${e.mediaType})\ncurl -s -X ${e.method.toUpperCase()} '${target}' -H 'Content-Type: application/json' -H 'Accept: ${e.mediaType}' -H 'Prefer: ${prefer}' -d '${body}'`;
+    });
+}
+
+export async function runMock({ port = Number(process.env.PORT ?? 4010), quietCurls = false } = {}) {
+  const mock = await startPrism({ mode: "mock", port });
+  console.log(`GREEN-API mock (Prism) listening on ${mock.url}`);
+  if (!quietCurls) console.log(`\nOne request per named example:\n\n${exampleCurls(mock.url).join("\n\n")}\n`);
+  return mock;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const mock = await runMock();
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => mock.stop().then(() => process.exit(0)));
+}

@@ -1,0 +1,77 @@
+// Starts Prism (mock or proxy) on the bundled spec, on loopback, and waits until it answers.
+// Prism's own log lines name the request path, which holds the partner token: every line is
+// masked before it is shown.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const bundledSpec = join(root, "generated/openapi.json");
+
+/** Replaces the path segment after `/partner/<method>/`, where GREEN-API carries the token. */
+export function maskTokens(text) {
+  return text.replace(/(\/partner\/[A-Za-z]+\/)[^\s/?#"'`]+/g, "$1***");
+}
+
+/** A port the system says is free now. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitUntilAnswering(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Prism exited with code ${child.exitCode} before answering`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  throw new Error(`Prism did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+/**
+ * @param {object} options
+ * @param {"mock" | "proxy"} options.mode
+ * @param {string} [options.upstream] the real partnerApiUrl, for proxy mode
+ * @param {number} [options.port] 0 or absent: a free port
+ * @param {string} [options.spec] the bundled spec to serve
+ * @param {"error" | "warn" | "info"} [options.logLevel]
+ * @param {(line: string) => void} [options.onLog] gets every masked log line; default: stderr
+ */
+export async function startPrism({ mode, upstream, port = 0, spec = bundledSpec, logLevel = "error", onLog }) {
+  const chosen = port || (await freePort());
+  const args = [mode, spec, ...(mode === "proxy" ? [upstream] : [])];
+  // --errors: a request that breaks the spec is answered 400 (never forwarded) and a response that
+  // breaks it fails loudly; a quiet log keeps Prism fast; no CORS, as GREEN-API documents none.
+  args.push("--port", String(chosen), "--host", "127.0.0.1", "--errors", "--cors=false", "-v", logLevel);
+  const child = spawn(join(root, "node_modules/.bin/prism"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const log = onLog ?? ((line) => process.stderr.write(`${line}\n`));
+  for (const stream of [child.stdout, child.stderr])
+    createInterface({ input: stream }).on("line", (line) => log(maskTokens(line)));
+  const url = `http://127.0.0.1:${chosen}`;
+  try {
+    await waitUntilAnswering(url, child, 60_000);
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  const stop = () =>
+    new Promise((resolveStop) => {
+      if (child.exitCode !== null) return resolveStop();
+      child.once("exit", () => resolveStop());
+      child.kill("SIGTERM");
+    });
+  return { url, port: chosen, child, stop };
+}
