@@ -9,7 +9,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "./helpers/run.js";
 import { answer, loopback } from "./helpers/server.js";
-import { namedExamples } from "./helpers/spec.js";
+import { createInstance, namedExamples } from "./helpers/spec.js";
+import { TOKEN } from "./helpers/token.js";
+
+/** The TypeScript code sample the docs show, as the spec holds it. */
+const typescriptSample = createInstance["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source;
 
 const dir = mkdtempSync(join(tmpdir(), "consumer-"));
 const sh = (cmd: string, args: string[], cwd = dir, env: Record<string, string> = {}) =>
@@ -21,11 +25,12 @@ beforeAll(() => {
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", `./${tarball}`, "@types/node@20"]);
   for (const file of ["consumer.ts", "tsconfig.json"]) copyFileSync(join(root, "test/consumer", file), join(dir, file));
+  writeFileSync(join(dir, "sample.ts"), typescriptSample);
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the packed package", () => {
-  it("type-checks a consumer file, @ts-expect-error lines included", () => {
+  it("type-checks a consumer file, @ts-expect-error lines included, and the docs' TypeScript sample", () => {
     expect(() => sh(join(root, "node_modules/.bin/tsc"), ["-p", "."])).not.toThrow();
   });
 
@@ -47,6 +52,13 @@ describe("the packed package", () => {
       const out = JSON.parse(run.stdout);
       expect(out.outcome).toEqual({ idInstance: created.idInstance, typeInstance: created.typeInstance });
       expect(server.requests).toHaveLength(1);
+    });
+
+    it("and so does the docs' TypeScript sample", async () => {
+      const env = { ...process.env, GREEN_API_URL: server.url, GREEN_API_PARTNER_TOKEN: TOKEN };
+      const run = await promisify(execFile)("node", ["out/sample.js"], { cwd: dir, env });
+      expect(run.stdout).toContain(`instance ${created.idInstance}`);
+      expect(server.requests.at(-1)!.url).toContain(TOKEN);
     });
   });
 });
