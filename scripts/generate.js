@@ -147,7 +147,7 @@ export async function generate() {
   };
 }
 
-async function main(args) {
+export async function main(args) {
   const at = args.indexOf("--out");
   const outDir = resolve(root, at >= 0 ? args[at + 1] : "generated");
   const files = await generate();
@@ -165,8 +165,14 @@ async function main(args) {
   }
   mkdirSync(outDir, { recursive: true });
   for (const name of readdirSync(outDir)) if (!(name in files)) rmSync(join(outDir, name));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(outDir, name), text);
-  console.log(`Wrote ${Object.keys(files).length} files to ${outDir}`);
+  let written = 0;
+  for (const [name, text] of Object.entries(files)) {
+    const path = join(outDir, name);
+    if (existsSync(path) && readFileSync(path, "utf8") === text) continue; // unchanged: leave it be
+    writeFileSync(path, text);
+    written++;
+  }
+  console.log(`generated/: ${written} of ${Object.keys(files).length} files rewritten`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));

@@ -2,7 +2,7 @@
 // Prism's own log lines name the request path, which holds the partner token: every line is
 // masked before it is shown.
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -27,18 +27,22 @@ export function freePort() {
   });
 }
 
-async function waitUntilAnswering(url, child, timeoutMs) {
+const accepts = (port) =>
+  new Promise((resolveProbe) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolveProbe(true)));
+    socket.once("error", () => resolveProbe(false));
+  });
+
+// A TCP probe, not an HTTP request: Prism would log a request to a path the spec lacks as an error.
+async function waitUntilListening(port, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Prism exited with code ${child.exitCode} before answering`);
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1000) });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    if (child.exitCode !== null) throw new Error(`Prism exited with code ${child.exitCode} before listening`);
+    if (await accepts(port)) return;
+    await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`Prism did not answer at ${url} within ${timeoutMs} ms`);
+  throw new Error(`Prism did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
 /**
@@ -59,10 +63,10 @@ export async function startPrism({ mode, upstream, port = 0, spec = bundledSpec,
   const child = spawn(join(root, "node_modules/.bin/prism"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   const log = onLog ?? ((line) => process.stderr.write(`${line}\n`));
   for (const stream of [child.stdout, child.stderr])
-    createInterface({ input: stream }).on("line", (line) => log(maskTokens(line)));
+    createInterface({ input: stream }).on("line", (line) => /Starting Prism/.test(line) || log(maskTokens(line)));
   const url = `http://127.0.0.1:${chosen}`;
   try {
-    await waitUntilAnswering(url, child, 60_000);
+    await waitUntilListening(chosen, child, 60_000);
   } catch (error) {
     child.kill();
     throw error;
