@@ -3,9 +3,9 @@
 // against a loopback server.
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "./helpers/run.js";
 import { answer, loopback } from "./helpers/server.js";
@@ -23,7 +23,17 @@ beforeAll(() => {
   sh("npm", ["pack", "--pack-destination", dir, "--silent"], root);
   const tarball = readdirSync(dir).find((name) => name.endsWith(".tgz"))!;
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", `./${tarball}`, "@types/node@20"]);
+  // Installed as npm would lay it out, but by hand: `npm install` needs the registry (or a cache a
+  // fresh machine lacks) for the package's dependencies, and tests use no network. The package's
+  // own dependencies are linked from this project's node_modules, at the locked versions.
+  const installed = join(dir, "node_modules", "green-api-partner");
+  mkdirSync(installed, { recursive: true });
+  sh("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
+  const { dependencies = {} } = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
+  for (const name of [...Object.keys(dependencies), "@types/node"]) {
+    mkdirSync(dirname(join(dir, "node_modules", name)), { recursive: true });
+    symlinkSync(join(root, "node_modules", name), join(dir, "node_modules", name), "dir");
+  }
   for (const file of ["consumer.ts", "tsconfig.json"]) copyFileSync(join(root, "test/consumer", file), join(dir, file));
   writeFileSync(join(dir, "sample.ts"), typescriptSample);
 }, 180_000);
