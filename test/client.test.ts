@@ -1,9 +1,12 @@
 // The client's promises that do not need a fault: bad input is refused before anything is sent,
 // with the field and the rule; the token is always one path segment; options are checked.
+import { join } from "node:path";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateInstanceRequest, createPartnerClient, validateSettings } from "../src/index.js";
 import { answer, loopback } from "./helpers/server.js";
 import { deref, namedExamples, requestSchema, spec } from "./helpers/spec.js";
+import { root } from "./helpers/run.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
 type Loose = Record<string, unknown>;
@@ -124,5 +127,14 @@ describe("createPartnerClient", () => {
     }
     expect(thrown).toBeInstanceOf(TypeError);
     expectNoToken(thrown);
+  });
+});
+
+describe("the package in browsers", () => {
+  it("bundles for the browser platform: no Node-only import anywhere in the client", async () => {
+    // esbuild fails to resolve a `node:` module, or any Node built-in, for platform "browser".
+    const result = await build({ entryPoints: [join(root, "src/index.ts")], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
+    expect(result.errors).toEqual([]);
+    expect(result.outputFiles[0]!.text).toContain("createInstance was not sent");
   });
 });

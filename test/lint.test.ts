@@ -43,6 +43,13 @@ describe("redocly lint", () => {
   });
 });
 
+describe("nothing phones home", () => {
+  it("redocly.yaml turns Redocly's telemetry off", async () => {
+    const { parse } = await import("yaml");
+    expect(parse(readFileSync(join(root, "redocly.yaml"), "utf8")).telemetry).toBe("off");
+  });
+});
+
 describe("spectral lint", () => {
   it("passes spectral:oas and the OWASP ruleset with no error or warning", () => {
     const { code, out } = run("spectral", ["lint", "generated/openapi.json", "--fail-severity", "warn", "-f", "json", "--quiet"]);
