@@ -177,7 +177,9 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
             : `createInstance was aborted by the caller's signal; an instance may have been created`;
         return { error: failure<TimeoutError>("timeout", message, { url, by, timeoutMs }, cause) };
       }
-      const message = `createInstance could not reach ${url} or lost the answer (${cause.message}); an instance may have been created`;
+      let root: Error = cause; // the innermost cause says what happened ("connect ECONNREFUSED ...")
+      while (root.cause instanceof Error) root = root.cause;
+      const message = `createInstance could not reach ${url} or lost the answer (${root.message}); an instance may have been created`;
       return { error: failure<NetworkError>("network", message, { url }, cause) };
     }
   }
