@@ -110,9 +110,11 @@ function metaModule(doc) {
     defaultBaseUrl: doc.servers[0].variables.partnerApiUrl.default,
     /** The rule of the partner token's pattern, in plain words. */
     partnerTokenRule: tokenSchema["x-pattern-description"],
+    /** The path of createInstance, by its operationId. */
+    createInstancePath: Object.entries(doc.paths).find(([, item]) => item.post?.operationId === "createInstance")[0],
   };
   const lines = Object.entries(meta).map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`);
-  const types = Object.keys(meta).map((name) => `export declare const ${name}: string;`);
+  const types = Object.entries(meta).map(([name, value]) => `export declare const ${name}: ${JSON.stringify(value)};`);
   return {
     "meta.js": `// ${HEADER}\n${lines.join("\n")}\n`,
     "meta.d.ts": `// ${HEADER}\n${types.join("\n")}\n`,

@@ -1,8 +1,7 @@
-// The typed createInstance client over openapi-fetch. Every rule it checks comes from generated/,
-// compiled from spec/; nothing about the API is written here but the path, which the generated
-// `paths` type checks.
+// The typed createInstance client over openapi-fetch. Every rule it checks, and its path, come
+// from generated/, compiled from spec/.
 import createClient, { type Client } from "openapi-fetch";
-import { defaultBaseUrl, partnerTokenRule } from "../generated/meta.js";
+import { createInstancePath as PATH, defaultBaseUrl, partnerTokenRule } from "../generated/meta.js";
 import type { CreateInstanceRequest, CreatedInstance, paths } from "../generated/types.js";
 import {
   type ValidationError,
@@ -27,7 +26,6 @@ import {
   masker,
 } from "./errors.js";
 
-const PATH = "/partner/createInstance/{partnerToken}";
 /** How long createInstance waits for a whole answer unless told otherwise. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
