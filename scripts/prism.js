@@ -51,15 +51,15 @@ async function waitUntilListening(port, child, timeoutMs) {
  * @param {string} [options.upstream] the real partnerApiUrl, for proxy mode
  * @param {number} [options.port] 0 or absent: a free port
  * @param {string} [options.spec] the bundled spec to serve
- * @param {"error" | "warn" | "info"} [options.logLevel]
  * @param {(line: string) => void} [options.onLog] gets every masked log line; default: stderr
  */
-export async function startPrism({ mode, upstream, port = 0, spec = bundledSpec, logLevel = "error", onLog }) {
+export async function startPrism({ mode, upstream, port = 0, spec = bundledSpec, onLog }) {
   const chosen = port || (await freePort());
   const args = [mode, spec, ...(mode === "proxy" ? [upstream] : [])];
-  // --errors: a request that breaks the spec is answered 400 (never forwarded) and a response that
-  // breaks it fails loudly; a quiet log keeps Prism fast; no CORS, as GREEN-API documents none.
-  args.push("--port", String(chosen), "--host", "127.0.0.1", "--errors", "--cors=false", "-v", logLevel);
+  // --errors: a request that breaks the spec is refused (the spec's 400 in mock mode, Prism's 422 in
+  // proxy mode, never forwarded) and an answer that breaks it fails loudly; a quiet log keeps Prism
+  // fast; no CORS, as GREEN-API documents none.
+  args.push("--port", String(chosen), "--host", "127.0.0.1", "--errors", "--cors=false", "-v", "error");
   const child = spawn(join(root, "node_modules/.bin/prism"), args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   const log = onLog ?? ((line) => process.stderr.write(`${line}\n`));
   for (const stream of [child.stdout, child.stderr])

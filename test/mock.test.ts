@@ -1,6 +1,9 @@
 // The Prism mock against the spec and the client: every named example comes back through the
 // client in the right place, invalid requests get the spec's 400, broken examples fail loudly,
 // and the client's validator and the mock agree on what may be sent.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import type { Middleware } from "openapi-fetch";
 import { describe, expect, inject, it } from "vitest";
@@ -73,9 +76,6 @@ describe("the mock validates its own answers", () => {
     const broken = structuredClone(spec);
     const first = Object.keys(broken.components.examples).find((name) => name === responseExamples[0]!.name)!;
     broken.components.examples[first].value.idInstance = "not a number";
-    const { writeFileSync, mkdtempSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
     const path = join(mkdtempSync(join(tmpdir(), "broken-spec-")), "openapi.json");
     writeFileSync(path, JSON.stringify(broken));
     const mock = await startPrism({ mode: "mock", spec: path, onLog: () => {} });
