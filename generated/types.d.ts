@@ -9,9 +9,15 @@ export interface paths {
                  * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
                  *     control over the partner's account and travels in the URL path, so keep it on a server and
                  *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
-                 *     followed by lowercase hex), so none is enforced here. What is enforced: a token is never
-                 *     empty and holds no `/`, `?`, `#`, whitespace, `..`, and is not `.`, so that it is always
-                 *     exactly one path segment and can never change the request's path.
+                 *     followed by lowercase hex), so none is enforced here.
+                 *
+                 *     What is enforced, and why: a token is one or more of the characters a URL path segment
+                 *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+                 *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+                 *     request's path; and since JSON never escapes these characters, a token looks the same in a
+                 *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+                 *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+                 *     characters), so none is lost by refusing them.
                  * @example gac.0000000000000000000000000000000000000000000000
                  */
                 partnerToken: components["parameters"]["partnerToken"];
@@ -33,8 +39,111 @@ export interface paths {
          *       resend it automatically; check the partner's instances (`getInstances`) first.
          *     - The created instance still has to be **authorized** (QR code or phone pairing), and
          *       starting it can take a few minutes.
+         *     - **Never retried** (`x-retry-safe: false`): after a timeout, a lost connection or a 5xx,
+         *       find out with `getInstances` whether the instance exists (look for its `name`) before
+         *       calling again.
          */
         post: operations["createInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partner/getInstances/{partnerToken}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
+                 *     control over the partner's account and travels in the URL path, so keep it on a server and
+                 *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
+                 *     followed by lowercase hex), so none is enforced here.
+                 *
+                 *     What is enforced, and why: a token is one or more of the characters a URL path segment
+                 *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+                 *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+                 *     request's path; and since JSON never escapes these characters, a token looks the same in a
+                 *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+                 *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+                 *     characters), so none is lost by refusing them.
+                 * @example gac.0000000000000000000000000000000000000000000000
+                 */
+                partnerToken: components["parameters"]["partnerToken"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the partner's instances
+         * @description Lists every instance the partner ever created: live ones, and deleted ones for 3 months
+         *     after their deletion (with `deleted` true). No body, no query, and **no paging**: the whole
+         *     list comes in one answer, which for a large partner holds thousands of instances and
+         *     megabytes.
+         *
+         *     - **Failure comes back as HTTP 200** with a body `{code, description}` (see
+         *       `PartnerError`) instead of the list: the body decides, not the status.
+         *     - **`partnerToken` is a secret in the URL path**, and so is every `apiTokenInstance` in
+         *       the list: keep both out of logs.
+         *     - Times (`timeCreated`, `timeDeleted`, `expirationDate`) come as `YYYY-MM-DDTHH:MM:SS`
+         *       with **no time zone**; a live instance's `timeDeleted` is `0001-01-01T00:00:00`.
+         *     - **Safe to retry** (`x-retry-safe`): listing changes nothing.
+         *     - After a `createInstance` that timed out or lost its answer, this is how to find out
+         *       whether the instance was created: look for its `name` in the list.
+         */
+        get: operations["getInstances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partner/deleteInstanceAccount/{partnerToken}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
+                 *     control over the partner's account and travels in the URL path, so keep it on a server and
+                 *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
+                 *     followed by lowercase hex), so none is enforced here.
+                 *
+                 *     What is enforced, and why: a token is one or more of the characters a URL path segment
+                 *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+                 *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+                 *     request's path; and since JSON never escapes these characters, a token looks the same in a
+                 *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+                 *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+                 *     characters), so none is lost by refusing them.
+                 * @example gac.0000000000000000000000000000000000000000000000
+                 */
+                partnerToken: components["parameters"]["partnerToken"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete an instance of the partner's
+         * @description Deletes one instance of the partner's, by its `idInstance`. The instance stays in
+         *     `getInstances`' list, with `deleted` true, for 3 months.
+         *
+         *     - **Failure comes back as HTTP 200** with a body `{code, description}` (see
+         *       `PartnerError`). An instance that does not exist or is **already deleted** answers
+         *       `{"code": 404, "description": "Not found"}` inside HTTP 200: a second delete of the same
+         *       instance gets it.
+         *     - **`partnerToken` is a secret in the URL path**: keep it on a server and mask it in logs.
+         *     - **Deleting does not log the linked phone out.** Delete only instances that were never
+         *       authorized, or call the instance's own `logout` first. No webhook reports the deletion.
+         *     - **Safe to retry** (`x-retry-safe`): deleting twice changes nothing more and costs
+         *       nothing. A retried delete whose earlier attempt went through ends with the 404 above;
+         *       this package's client then reports the error with `attempts` above 1, so the caller
+         *       knows an earlier attempt may have done the deletion.
+         */
+        post: operations["deleteInstanceAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -176,12 +285,31 @@ export interface components {
             deletedMessageWebhook?: components["schemas"]["YesNo"];
         };
         /**
+         * IdInstance
+         * Format: int64
+         * @description Id of an instance. GREEN-API documents a 10-digit unsigned 64-bit integer, but 12-digit ids
+         *     exist (Telegram `410022705196`), so no digit count is assumed. The maximum is not GREEN-API's:
+         *     it is 2^53 − 1, the largest integer JSON parsers in JavaScript carry exactly. An answer with a
+         *     larger id is refused by this package's client as an unexpected answer, with the id's digits in
+         *     the error, never handed back rounded to a different id. No id that large is known.
+         * @example 1101000001
+         */
+        IdInstance: number;
+        /**
          * TypeInstanceKnown
          * @description The messengers known to this contract.
          * @example whatsapp
          * @enum {string}
          */
         TypeInstanceKnown: "whatsapp" | "v3" | "telegram";
+        /**
+         * TypeInstance
+         * @description Messenger of the instance: `whatsapp` for WhatsApp, `v3` for MAX. GREEN-API's Telegram
+         *     documentation adds `telegram`. New values may appear, so any string is accepted: compare
+         *     with the known values, and treat any other as a messenger this version does not know.
+         * @example v3
+         */
+        TypeInstance: components["schemas"]["TypeInstanceKnown"] | string;
         /**
          * CreatedInstance
          * @description The instance that was created. It still has to be authorized (QR code or phone pairing)
@@ -190,25 +318,19 @@ export interface components {
          */
         CreatedInstance: {
             /**
-             * Format: int64
              * @description Id of the new instance. GREEN-API documents a 10-digit unsigned 64-bit integer, but
-             *     12-digit ids exist, so no digit count is assumed.
+             *     12-digit ids exist, so no digit count is assumed (see `IdInstance` for the maximum).
              * @example 3100000000
              */
-            idInstance: number;
+            idInstance: components["schemas"]["IdInstance"];
             /**
              * @description **Secret.** API token of the new instance, used by every method of that instance. Seen so
              *     far as 50 lowercase hex characters; no shape is enforced.
              * @example c1b0474542144e0ead529eb4861ca5f583c346eb00564f64a7
              */
             apiTokenInstance: string;
-            /**
-             * @description Messenger of the instance: `whatsapp` for WhatsApp, `v3` for MAX. GREEN-API's Telegram
-             *     documentation adds `telegram`. New values may appear, so any string is accepted: compare
-             *     with the known values, and treat any other as a messenger this version does not know.
-             * @example v3
-             */
-            typeInstance: components["schemas"]["TypeInstanceKnown"] | string;
+            /** @example v3 */
+            typeInstance: components["schemas"]["TypeInstance"];
         };
         /**
          * PartnerError
@@ -243,6 +365,156 @@ export interface components {
          * @example bad request data
          */
         PlainTextError: string;
+        /**
+         * GreenApiTime
+         * @description A time as GREEN-API sends it: `YYYY-MM-DDTHH:MM:SS`, for example `2022-06-03T18:39:44`, with
+         *     **no time zone** and no fraction of a second. This is not RFC 3339 `date-time` (which needs an
+         *     offset), so it is not declared as one. No source states the zone (billing runs at 00:00
+         *     UTC+3, so it may be Moscow time, but that is a guess): read it as a wall-clock time and do not
+         *     convert it. Only the start is checked, so that a fraction or a zone GREEN-API may add later
+         *     does not turn a real answer into an error.
+         * @example 2022-06-03T18:39:44
+         */
+        GreenApiTime: string;
+        /**
+         * PartnerInstance
+         * @description One instance of the partner's, as `getInstances` lists it: live ones and those deleted in the
+         *     last 3 months.
+         *
+         *     **Required fields, and why.** Only the fields a caller needs to tell instances apart, use one
+         *     and find the one a call created are required: `idInstance`, `name`, `typeInstance`,
+         *     `apiTokenInstance`, `timeCreated` and `deleted`. Every other documented field is optional, so
+         *     that a real list never turns into an error over a field the documentation lists but a caller
+         *     does not need: `typeAccount` and `partnerUserUiid` are deprecated, `isFree` and `isPartner`
+         *     are missing from GREEN-API's 2022 example, `messenger` appears only in its Telegram
+         *     documentation. Fields this contract does not name are allowed, and kept.
+         */
+        PartnerInstance: {
+            /**
+             * @description Id of the instance; pass it to `deleteInstanceAccount`.
+             * @example 1101728004
+             */
+            idInstance: components["schemas"]["IdInstance"];
+            /**
+             * @description Name of the instance, set in the console or by `createInstance`; may be `""`.
+             * @example Instance 1101728004
+             */
+            name: string;
+            /** @example whatsapp */
+            typeInstance: components["schemas"]["TypeInstance"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API; `""` in every example.
+             * @example
+             */
+            typeAccount?: string;
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API; `""` in every example.
+             * @example
+             */
+            partnerUserUiid?: string;
+            /**
+             * @description When the instance was created, in GREEN-API's zone-less time format.
+             * @example 2022-06-03T18:39:44
+             */
+            timeCreated: components["schemas"]["GreenApiTime"];
+            /**
+             * @description When the instance was deleted, in the same format. A live instance carries the sentinel
+             *     `0001-01-01T00:00:00`, which means "not deleted", not a real time.
+             * @example 0001-01-01T00:00:00
+             */
+            timeDeleted?: components["schemas"]["GreenApiTime"];
+            /**
+             * @description **Secret.** API token of the instance, used by every method of that instance. Keep it
+             *     out of logs; this package's errors mask it.
+             * @example 1f2485e80f474293b935f77d78c64e76fa4bdceb417a4998a4
+             */
+            apiTokenInstance: string;
+            /**
+             * @description `true` once the instance is deleted. Deleted instances stay in the list for 3 months.
+             * @example false
+             */
+            deleted: boolean;
+            /**
+             * @description The instance's plan, such as `PARTNER_23`. New plans appear, so any string is accepted.
+             * @example PARTNER_23
+             */
+            tariff?: string;
+            /**
+             * @description The instance is on the free ("Developer") plan. Missing from GREEN-API's 2022 example.
+             * @example false
+             */
+            isFree?: boolean;
+            /**
+             * @description The instance is on the "Partner" plan. Missing from GREEN-API's 2022 example.
+             * @example true
+             */
+            isPartner?: boolean;
+            /**
+             * @description When the instance's paid period ends, same format; partner instances renew daily.
+             * @example 2022-06-09T18:39:44
+             */
+            expirationDate?: components["schemas"]["GreenApiTime"];
+            /**
+             * @description The paid period has ended (GREEN-API's WhatsApp documentation says "expired", its
+             *     Telegram documentation "payment overdue").
+             * @example false
+             */
+            isExpired?: boolean;
+            /**
+             * @description Messenger of the instance, as GREEN-API's Telegram documentation names it (`telegram`,
+             *     `whatsapp`, `v3`); only that documentation shows it.
+             * @example telegram
+             */
+            messenger?: components["schemas"]["TypeInstance"];
+        };
+        /**
+         * PartnerInstanceList
+         * @description Every instance the partner ever created, live ones and those deleted in the last 3 months,
+         *     in one answer: GREEN-API offers **no paging**, so a large partner gets thousands of instances
+         *     and megabytes in one answer.
+         */
+        PartnerInstanceList: components["schemas"]["PartnerInstance"][];
+        /**
+         * GetInstancesResult
+         * @description What an HTTP 200 carries: **either** the list of the partner's instances (a JSON array) **or**
+         *     GREEN-API's error body (a JSON object). Exactly one branch matches any body.
+         */
+        GetInstancesResult: components["schemas"]["PartnerInstanceList"] | components["schemas"]["PartnerError"];
+        /**
+         * DeleteInstanceAccountRequest
+         * @description The instance to delete, by its id. Nothing else may be sent.
+         */
+        DeleteInstanceAccountRequest: {
+            /**
+             * @description Id of the instance to delete, as `createInstance` returned it or `getInstances` lists it.
+             * @example 1101000001
+             */
+            idInstance: components["schemas"]["IdInstance"];
+        };
+        /**
+         * InstanceDeleted
+         * @description The instance was deleted. The linked phone is **not** logged out by this: call the instance's
+         *     own `logout` first, or delete only instances that were never authorized.
+         */
+        InstanceDeleted: {
+            /**
+             * @description `true`: the instance is deleted. GREEN-API types the field as a boolean, but no source shows
+             *     `false`; since a `false` could only mean "not deleted", this contract accepts `true` alone,
+             *     and this package's client reports any other answer as an error, never as a deletion.
+             * @example true
+             * @constant
+             */
+            deleteInstanceAccount: true;
+        };
+        /**
+         * DeleteInstanceAccountResult
+         * @description What an HTTP 200 carries: **either** the deletion **or** GREEN-API's error body, such as
+         *     `{"code": 404, "description": "Not found"}` for an instance that does not exist or is already
+         *     deleted. Exactly one branch matches any body.
+         */
+        DeleteInstanceAccountResult: components["schemas"]["InstanceDeleted"] | components["schemas"]["PartnerError"];
     };
     responses: {
         /**
@@ -296,8 +568,8 @@ export interface components {
             };
         };
         /**
-         * @description Too Many Requests: rate limited. Nothing was created. Wait (`Retry-After` when present) and
-         *     then decide yourself whether to call again.
+         * @description Too Many Requests: rate limited; the call did not take effect. Wait (`Retry-After` when present)
+         *     before calling again. Methods that are safe to retry are retried by this package's client.
          */
         TooManyRequests: {
             headers: {
@@ -322,8 +594,10 @@ export interface components {
             };
         };
         /**
-         * @description Internal error at GREEN-API. An instance may or may not have been created: list the
-         *     partner's instances (`getInstances`) before calling again, never resend blindly.
+         * @description Internal error at GREEN-API. The call may or may not have taken effect. Methods that are safe
+         *     to retry may be sent again after a delay; for createInstance an instance may have been
+         *     created: list the partner's instances (`getInstances`) before calling again, never resend
+         *     blindly.
          */
         InternalError: {
             headers: {
@@ -336,8 +610,8 @@ export interface components {
         };
         /**
          * @description Bad Gateway from a proxy in front of GREEN-API, usually an HTML page. GREEN-API advises up to
-         *     3 retries with a delay for ordinary methods; for createInstance, first list the partner's
-         *     instances (`getInstances`): the call may have gone through.
+         *     3 retries with a delay, which suits the methods that are safe to retry; for createInstance,
+         *     first list the partner's instances (`getInstances`): the call may have gone through.
          */
         BadGateway: {
             headers: {
@@ -347,15 +621,52 @@ export interface components {
                 "text/html": components["schemas"]["PlainTextError"];
             };
         };
+        /**
+         * @description **Success or failure**: GREEN-API answers both with HTTP 200. The body is either the list of
+         *     the partner's instances (a JSON array, with no paging) or a `PartnerError` such as
+         *     `{"code": 401, "description": "Unauthorized"}` (a JSON object).
+         */
+        GetInstancesResult: {
+            headers: {
+                "X-RateLimit-Burst-Capacity": components["headers"]["X-RateLimit-Burst-Capacity"];
+                "X-RateLimit-Replenish-Rate": components["headers"]["X-RateLimit-Replenish-Rate"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GetInstancesResult"];
+            };
+        };
+        /**
+         * @description **Success or failure**: GREEN-API answers both with HTTP 200. The body is either
+         *     `{"deleteInstanceAccount": true}` or a `PartnerError`: `{"code": 404, "description": "Not
+         *     found"}` when the instance does not exist or is already deleted, `{"code": 401, ...}` for a
+         *     wrong partner token.
+         */
+        DeleteInstanceAccountResult: {
+            headers: {
+                "X-RateLimit-Burst-Capacity": components["headers"]["X-RateLimit-Burst-Capacity"];
+                "X-RateLimit-Replenish-Rate": components["headers"]["X-RateLimit-Replenish-Rate"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["DeleteInstanceAccountResult"];
+            };
+        };
     };
     parameters: {
         /**
          * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
          *     control over the partner's account and travels in the URL path, so keep it on a server and
          *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
-         *     followed by lowercase hex), so none is enforced here. What is enforced: a token is never
-         *     empty and holds no `/`, `?`, `#`, whitespace, `..`, and is not `.`, so that it is always
-         *     exactly one path segment and can never change the request's path.
+         *     followed by lowercase hex), so none is enforced here.
+         *
+         *     What is enforced, and why: a token is one or more of the characters a URL path segment
+         *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+         *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+         *     request's path; and since JSON never escapes these characters, a token looks the same in a
+         *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+         *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+         *     characters), so none is lost by refusing them.
          * @example gac.0000000000000000000000000000000000000000000000
          */
         partnerToken: string;
@@ -382,11 +693,20 @@ export interface components {
 }
 export type YesNo = components['schemas']['YesNo'];
 export type CreateInstanceRequest = components['schemas']['CreateInstanceRequest'];
+export type IdInstance = components['schemas']['IdInstance'];
 export type TypeInstanceKnown = components['schemas']['TypeInstanceKnown'];
+export type TypeInstance = components['schemas']['TypeInstance'];
 export type CreatedInstance = components['schemas']['CreatedInstance'];
 export type PartnerError = components['schemas']['PartnerError'];
 export type CreateInstanceResult = components['schemas']['CreateInstanceResult'];
 export type PlainTextError = components['schemas']['PlainTextError'];
+export type GreenApiTime = components['schemas']['GreenApiTime'];
+export type PartnerInstance = components['schemas']['PartnerInstance'];
+export type PartnerInstanceList = components['schemas']['PartnerInstanceList'];
+export type GetInstancesResult = components['schemas']['GetInstancesResult'];
+export type DeleteInstanceAccountRequest = components['schemas']['DeleteInstanceAccountRequest'];
+export type InstanceDeleted = components['schemas']['InstanceDeleted'];
+export type DeleteInstanceAccountResult = components['schemas']['DeleteInstanceAccountResult'];
 export type ResponseCreateInstanceResult = components['responses']['CreateInstanceResult'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
@@ -395,6 +715,8 @@ export type ResponseTooManyRequests = components['responses']['TooManyRequests']
 export type ResponseQuotaExceeded = components['responses']['QuotaExceeded'];
 export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseBadGateway = components['responses']['BadGateway'];
+export type ResponseGetInstancesResult = components['responses']['GetInstancesResult'];
+export type ResponseDeleteInstanceAccountResult = components['responses']['DeleteInstanceAccountResult'];
 export type ParameterPartnerToken = components['parameters']['partnerToken'];
 export type HeaderXRateLimitBurstCapacity = components['headers']['X-RateLimit-Burst-Capacity'];
 export type HeaderXRateLimitReplenishRate = components['headers']['X-RateLimit-Replenish-Rate'];
@@ -410,9 +732,15 @@ export interface operations {
                  * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
                  *     control over the partner's account and travels in the URL path, so keep it on a server and
                  *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
-                 *     followed by lowercase hex), so none is enforced here. What is enforced: a token is never
-                 *     empty and holds no `/`, `?`, `#`, whitespace, `..`, and is not `.`, so that it is always
-                 *     exactly one path segment and can never change the request's path.
+                 *     followed by lowercase hex), so none is enforced here.
+                 *
+                 *     What is enforced, and why: a token is one or more of the characters a URL path segment
+                 *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+                 *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+                 *     request's path; and since JSON never escapes these characters, a token looks the same in a
+                 *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+                 *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+                 *     characters), so none is lost by refusing them.
                  * @example gac.0000000000000000000000000000000000000000000000
                  */
                 partnerToken: components["parameters"]["partnerToken"];
@@ -427,6 +755,83 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["CreateInstanceResult"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    getInstances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
+                 *     control over the partner's account and travels in the URL path, so keep it on a server and
+                 *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
+                 *     followed by lowercase hex), so none is enforced here.
+                 *
+                 *     What is enforced, and why: a token is one or more of the characters a URL path segment
+                 *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+                 *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+                 *     request's path; and since JSON never escapes these characters, a token looks the same in a
+                 *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+                 *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+                 *     characters), so none is lost by refusing them.
+                 * @example gac.0000000000000000000000000000000000000000000000
+                 */
+                partnerToken: components["parameters"]["partnerToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["GetInstancesResult"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    deleteInstanceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description **Secret.** The partner's API key, issued by GREEN-API support on request. It gives full
+                 *     control over the partner's account and travels in the URL path, so keep it on a server and
+                 *     never print it. GREEN-API documents no length or prefix (tokens seen so far are `gac.`
+                 *     followed by lowercase hex), so none is enforced here.
+                 *
+                 *     What is enforced, and why: a token is one or more of the characters a URL path segment
+                 *     carries as they are (ASCII letters and digits, and `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is
+                 *     not `.` and holds no `..`. So it is always exactly one path segment and can never change the
+                 *     request's path; and since JSON never escapes these characters, a token looks the same in a
+                 *     URL, in JSON and in a log, and masking finds it wherever it stands. A real token never has
+                 *     other characters (whitespace, `/ ? # %`, quotes, backslashes, control or non-ASCII
+                 *     characters), so none is lost by refusing them.
+                 * @example gac.0000000000000000000000000000000000000000000000
+                 */
+                partnerToken: components["parameters"]["partnerToken"];
+            };
+            cookie?: never;
+        };
+        /** @description The instance to delete. `idInstance` only. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteInstanceAccountRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["DeleteInstanceAccountResult"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];

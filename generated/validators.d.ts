@@ -9,7 +9,10 @@ export interface Validator {
   (data: unknown): boolean;
   errors?: ValidationError[] | null;
 }
-export declare const validateCreateInstanceRequest: Validator;
 export declare const validatePartnerToken: Validator;
-export declare const validateCreatedInstance: Validator;
 export declare const validatePartnerError: Validator;
+export declare const validateCreateInstanceRequest: Validator;
+export declare const validateCreatedInstance: Validator;
+export declare const validatePartnerInstanceList: Validator;
+export declare const validateDeleteInstanceAccountRequest: Validator;
+export declare const validateInstanceDeleted: Validator;

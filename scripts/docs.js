@@ -16,7 +16,7 @@ export function buildDocs({ spec = bundledSpec, output = docsFile } = {}) {
   const title = loadSpec(spec).info.title;
   execFileSync(
     join(root, "node_modules/.bin/redocly"),
-    ["build-docs", spec, "-o", output, "--inlineBundle", "-t", join(root, "scripts/docs-template.hbs"), "--title", `${title}: createInstance reference`],
+    ["build-docs", spec, "-o", output, "--inlineBundle", "-t", join(root, "scripts/docs-template.hbs"), "--title", `${title} reference`],
     { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
   );
   return output;

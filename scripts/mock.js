@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run mock`: Prism on the bundled spec, on 127.0.0.1:$PORT (default 4010). A valid request
-// gets the first created-instance example; `Prefer: example=<name>` gets any named example; an
+// `npm run mock`: Prism on the bundled spec, on 127.0.0.1:$PORT (default 4010), for every
+// partner method. A valid request gets the method's first success example; `Prefer: example=<name>` gets any named example; an
 // invalid request gets the spec's 400 with the violations in the `sl-violations` header.
 import { fileURLToPath } from "node:url";
 import { startPrism } from "./prism.js";
@@ -9,14 +9,19 @@ import { deref, loadSpec, namedExamples } from "./spec.js";
 /** One curl command per named response example, for a mock at `url`. */
 export function exampleCurls(url, spec = loadSpec()) {
   const token = deref(spec, spec.components.parameters.partnerToken).example;
-  const bodies = namedExamples(spec).filter((e) => e.status === null).map((e) => JSON.stringify(e.value));
-  const body = bodies.reduce((a, b) => (b.length < a.length ? b : a)); // the shortest request example
-  return namedExamples(spec)
+  const examples = namedExamples(spec);
+  /** The shortest request example of an operation, as curl arguments; none for a method without a body. */
+  const bodyOf = (path, method) => {
+    const bodies = examples.filter((e) => e.status === null && e.path === path && e.method === method).map((e) => JSON.stringify(e.value));
+    return bodies.length ? ` -H 'Content-Type: application/json' -d '${bodies.reduce((a, b) => (b.length < a.length ? b : a))}'` : "";
+  };
+  return examples
     .filter((e) => e.status !== null)
     .map((e) => {
       const target = `${url}${e.path.replace("{partnerToken}", token)}`;
       const prefer = e.status === "200" ? `example=${e.name}` : `code=${e.status}, example=${e.name}`;
-      return `# ${e.name} (HTTP ${e.status}, ${e.mediaType})\ncurl -s -X ${e.method.toUpperCase()} '${target}' -H 'Content-Type: application/json' -H 'Accept: ${e.mediaType}' -H 'Prefer: ${prefer}' -d '${body}'`;
+      const operationId = spec.paths[e.path][e.method].operationId;
+      return `# ${operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})\ncurl -s -X ${e.method.toUpperCase()} '${target}' -H 'Accept: ${e.mediaType}' -H 'Prefer: ${prefer}'${bodyOf(e.path, e.method)}`;
     });
 }
 

@@ -1,23 +1,37 @@
-// Every way createInstance can fail, as values the caller narrows on `error.kind`.
-// They are Error objects (for a stack and a readable message) built by plain functions, and none
-// of them ever holds the partner token: text that may carry it goes through `mask` first.
+import { secretFields } from "../generated/operations.js";
 
-/** One rule of the contract that the settings or the token break. */
+// Every way a partner call can fail, as values the caller narrows on `error.kind`.
+// They are Error objects (for a stack and a readable message) built by plain functions, and none
+// of them ever holds a secret: text that may carry one goes through a masker first.
+
+/** One rule of the contract that a request body breaks. */
 export interface Violation {
-  /** The setting (`delaySendMessagesMilliseconds`), `partnerToken`, or `settings` for the body as a whole. */
+  /** The field (`delaySendMessagesMilliseconds`, `idInstance`), or `body` for the body as a whole. */
   field: string;
-  /** The JSON Schema keyword that failed: `minimum`, `enum`, `additionalProperties`, ... */
+  /** The JSON Schema keyword that failed (`minimum`, `enum`, `additionalProperties`, ...), or `json`. */
   rule: string;
   /** The violation in plain words: `delaySendMessagesMilliseconds must be >= 500`. */
   message: string;
 }
 
+/**
+ * Whether the request can have reached GREEN-API: `no` (nothing left this process, or the
+ * connection was refused), `maybe` (it may have been received: a timeout, a lost connection),
+ * `yes` (an answer came back).
+ */
+export type Sent = "no" | "maybe" | "yes";
+
 interface Failure<Kind extends string> extends Error {
   name: "PartnerApiError";
   kind: Kind;
+  /** The method called: `createInstance`, `getInstances` or `deleteInstanceAccount`. */
+  operationId: string;
+  sent: Sent;
+  /** How many requests were made: 0 when nothing was sent, above 1 only for methods safe to retry. */
+  attempts: number;
 }
 
-/** The settings or the token break the contract. Nothing was sent. */
+/** The request body or the call's options break the contract. Nothing was sent. */
 export interface InvalidRequestError extends Failure<"invalid-request"> {
   violations: Violation[];
 }
@@ -27,37 +41,38 @@ interface Answered {
   status: number;
   /** The request's URL with the partner token masked. */
   url: string;
-  /** The `Retry-After` header, when the answer had one. */
-  retryAfter?: string;
+  /** The answer's `Retry-After`, parsed (seconds or an HTTP date) into milliseconds from now. */
+  retryAfterMs?: number;
 }
 
 /** GREEN-API's own `{code, description}`, whether inside HTTP 200 or with a 4xx/5xx status. */
 export interface ApiError extends Failure<"api">, Answered {
   code: number;
+  /** GREEN-API's text, secrets masked, cut to a readable length. */
   description: string;
-  /** The whole error body, with any fields beyond `code` and `description` (a 466 describes the quota). */
+  /** The whole error body, secrets masked, with any fields beyond `code` and `description` (a 466 describes the quota). */
   body: Record<string, unknown>;
 }
 
 /** A non-2xx answer that is not GREEN-API's error body: plain text, a proxy's HTML page, nothing. */
 export interface HttpError extends Failure<"http">, Answered {
-  /** The start of the body, token masked. */
+  /** The start of the body, secrets masked. */
   excerpt: string;
 }
 
-/** A 2xx answer that is neither a created instance nor an error: not JSON, empty, `null`, another shape. */
+/** A 2xx answer that is not the method's result nor an error: not JSON, empty, too large, another shape. */
 export interface UnexpectedResponseError extends Failure<"unexpected-response">, Answered {
   excerpt: string;
   /** What is wrong with the body, in plain words. */
   reason: string;
 }
 
-/** The connection failed, or broke before the whole answer arrived. An instance may have been created. */
+/** The connection failed, or broke before the whole answer arrived. */
 export interface NetworkError extends Failure<"network"> {
   url: string;
 }
 
-/** No whole answer within `timeoutMs`, or the caller's signal aborted first. An instance may have been created. */
+/** No whole answer within `timeoutMs`, or the caller's signal aborted first. */
 export interface TimeoutError extends Failure<"timeout"> {
   url: string;
   /** `timeout` when `timeoutMs` ran out, `signal` when the caller's signal aborted. */
@@ -65,48 +80,101 @@ export interface TimeoutError extends Failure<"timeout"> {
   timeoutMs: number;
 }
 
-export type CreateInstanceError =
-  | InvalidRequestError
-  | ApiError
-  | HttpError
-  | UnexpectedResponseError
-  | NetworkError
-  | TimeoutError;
+export type PartnerClientError = InvalidRequestError | ApiError | HttpError | UnexpectedResponseError | NetworkError | TimeoutError;
 
-export type ErrorKind = CreateInstanceError["kind"];
+/** The errors of createInstance: the same as every other method's. */
+export type CreateInstanceError = PartnerClientError;
 
-type Fields<E extends CreateInstanceError> = Omit<E, keyof Error | "kind">;
+export type ErrorKind = PartnerClientError["kind"];
 
-/** Builds one of the errors above. `message` must already be free of the token. */
-export function failure<E extends CreateInstanceError>(kind: E["kind"], message: string, fields: Fields<E>, cause?: Error): E {
+/** What a method resolves with: its result, or an error, never both and never a failure as data. */
+export type PartnerResult<T> = { data: T; error?: undefined } | { data?: undefined; error: PartnerClientError };
+
+type Fields<E extends PartnerClientError> = Omit<E, keyof Error | "kind">;
+
+/** Builds one of the errors above. `message` must already be free of secrets. */
+export function failure<E extends PartnerClientError>(kind: E["kind"], message: string, fields: Fields<E>, cause?: Error): E {
   const error = new Error(message, cause ? { cause } : undefined) as E;
   error.name = "PartnerApiError";
   return Object.assign(error, { kind }, fields);
 }
 
 const EXCERPT_LENGTH = 200;
+/** Longest text kept from an answer's string value (a 20 MB description is cut to this). */
+export const TEXT_LENGTH = 1000;
+const MASK = "***";
+const SECRET_KEYS = new Set<string>(secretFields);
+// A secret field's value in raw JSON text; a value cut off by the end of the text is masked too.
+const SECRET_IN_JSON = new RegExp(`("(?:${secretFields.join("|")})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*("?)`, "g");
 
-/** Replaces the token, raw and URL-encoded, wherever it stands in a text. */
-export function masker(token: string): (text: string) => string {
-  const forms = [...new Set([token, encodeURIComponent(token)])].filter(Boolean);
-  return (text) => forms.reduce((out, form) => out.split(form).join("***"), text);
+export interface Masker {
+  /** Masks the partner token, raw and URL-encoded, and secret fields' values (instance tokens) in JSON text. */
+  (text: string): string;
+  /** The start of a text, masked before it is cut, so that no piece of a secret survives the cut. */
+  excerpt(text: string): string;
+  /** A parsed value with every string masked and every instance token replaced; long strings cut. */
+  value(value: unknown, depth?: number): unknown;
 }
 
-export function excerpt(text: string, mask: (text: string) => string): string {
-  const short = text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH)}…` : text;
-  return mask(short);
+export function masker(token: string): Masker {
+  // The token's rule (spec) allows only characters that JSON never escapes, so a raw and a
+  // URL-encoded form are all the forms it can take in a text.
+  const forms = [...new Set([token, encodeURIComponent(token)])].filter(Boolean);
+  const longest = Math.max(0, ...forms.map((form) => form.length));
+  const mask = ((text: string) => {
+    let out = text.replace(SECRET_IN_JSON, `$1${MASK}$2`);
+    for (const form of forms) out = out.split(form).join(MASK);
+    return out;
+  }) as Masker;
+  mask.excerpt = (text) => {
+    if (text.length <= EXCERPT_LENGTH) return mask(text);
+    let window = mask(text.slice(0, EXCERPT_LENGTH + longest + 64));
+    // A token that the window's end cuts in two leaves its first part: drop it.
+    for (const form of forms)
+      for (let k = Math.min(form.length - 1, window.length); k > 0; k--)
+        if (window.endsWith(form.slice(0, k))) {
+          window = window.slice(0, -k);
+          break;
+        }
+    return `${window.slice(0, EXCERPT_LENGTH)}…`;
+  };
+  mask.value = (value, depth = 0) => {
+    if (typeof value === "string") return cut(mask(value));
+    if (value === null || typeof value !== "object") return value;
+    if (depth > 16) return "[nested too deep]";
+    if (Array.isArray(value)) return value.slice(0, 100).map((item) => mask.value(item, depth + 1));
+    return Object.fromEntries(
+      Object.entries(value)
+        .slice(0, 100)
+        .map(([key, item]) => [key, SECRET_KEYS.has(key) ? MASK : mask.value(item, depth + 1)]),
+    );
+  };
+  return mask;
+}
+
+export function cut(text: string, length = TEXT_LENGTH): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
+/** `String(value)` that never throws (an object with no prototype, a throwing `toString`). */
+export function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /**
- * A copy of an error thrown by fetch, with the token masked in its message and stack at every
+ * A copy of an error thrown by fetch, with secrets masked in its message and stack at every
  * level of its `cause` chain, and only plain diagnostic fields kept (a fetch error may carry the
- * URL, which holds the token, in fields of its own).
+ * URL, which holds the token, in fields of its own). Anything thrown, of any type, is accepted.
  */
 export function maskedCause(error: unknown, mask: (text: string) => string, depth = 0): Error {
-  const source = error instanceof Error ? error : new Error(String(error));
-  const copy = new Error(mask(source.message));
-  copy.name = source.name;
-  copy.stack = mask(source.stack ?? "");
+  const source = error instanceof Error ? error : new Error(describe(error));
+  const copy = new Error(cut(mask(describe(source.message))));
+  copy.name = describe(source.name);
+  copy.stack = mask(typeof source.stack === "string" ? source.stack : "");
   for (const key of ["code", "errno", "syscall"] as const) {
     const value = (source as unknown as Record<string, unknown>)[key];
     if (typeof value === "string" || typeof value === "number") Object.assign(copy, { [key]: value });

@@ -2,12 +2,15 @@
 export {
   createPartnerClient,
   validateSettings,
-  DEFAULT_TIMEOUT_MS,
   type PartnerClient,
   type PartnerClientOptions,
   type CreateInstanceOptions,
   type CreateInstanceResult,
+  type GetInstancesResult,
+  type DeleteInstanceAccountResult,
+  type FindCreatedInstancesQuery,
 } from "./client.js";
+export { DEFAULT_TIMEOUT_MS, parseRetryAfter, type CallOptions, type RetryOptions } from "./executor.js";
 export type {
   ApiError,
   CreateInstanceError,
@@ -15,6 +18,9 @@ export type {
   HttpError,
   InvalidRequestError,
   NetworkError,
+  PartnerClientError,
+  PartnerResult,
+  Sent,
   TimeoutError,
   UnexpectedResponseError,
   Violation,
@@ -22,7 +28,11 @@ export type {
 export type {
   CreateInstanceRequest,
   CreatedInstance,
+  DeleteInstanceAccountRequest,
+  InstanceDeleted,
+  PartnerInstance,
   PartnerError,
+  TypeInstance,
   TypeInstanceKnown,
   YesNo,
   paths,

@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CreateInstanceRequest, createPartnerClient, validateSettings } from "../src/index.js";
 import { answer, loopback } from "./helpers/server.js";
-import { deref, namedExamples, requestSchema, spec } from "./helpers/spec.js";
+import { CREATE_INSTANCE_PATH, deref, namedExamples, requestSchema, spec } from "./helpers/spec.js";
 import { root } from "./helpers/run.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
@@ -24,19 +24,20 @@ function client(partnerToken = TOKEN) {
   return createPartnerClient({ partnerToken, baseUrl: server.url });
 }
 
-async function refused(settings: Loose, partnerToken = TOKEN) {
+async function refused(settings: Loose) {
   const before = server.requests.length;
-  const result = await client(partnerToken).createInstance(settings as CreateInstanceRequest);
+  const result = await client().createInstance(settings as CreateInstanceRequest);
   expect(server.requests.length, "nothing may be sent").toBe(before);
   expect(result.data).toBeUndefined();
   if (result.error?.kind !== "invalid-request") throw new Error(`expected invalid-request, got ${result.error?.kind}`);
-  if (partnerToken.length > 3) expectNoToken(result.error, partnerToken); // a 1-character "token" is in every text
+  expect(result.error).toMatchObject({ sent: "no", attempts: 0 });
+  expectNoToken(result.error);
   return result.error;
 }
 
 describe("invalid settings are refused, nothing is sent, and the error names the field and the rule", () => {
   it.each([
-    ["an empty body", {}, "settings", "minProperties"],
+    ["an empty body", {}, "body", "minProperties"],
     ["an unknown field", { stateWebhok: "yes" }, "stateWebhok", "additionalProperties"],
     [`${integerField[0]} below its minimum`, { [integerField[0]]: integerField[1].minimum - 1 }, integerField[0], "minimum"],
     [`${integerField[0]} above its maximum`, { [integerField[0]]: integerField[1].maximum + 1 }, integerField[0], "maximum"],
@@ -79,19 +80,27 @@ describe("invalid settings are refused, nothing is sent, and the error names the
 });
 
 describe("the partner token", () => {
-  it.each(["", ".", "..", "a/b", "../getInstances", "a?b=1", "a#b", "a b", "a\tb", "a\nb", "x..y"])(
-    "%j is refused by the spec's pattern and never sent",
-    async (token) => {
-      const error = await refused({ name: "x" }, token);
-      expect(error.violations).toContainEqual(expect.objectContaining({ field: "partnerToken", rule: "pattern" }));
+  it.each(["", ".", "..", "a/b", "../getInstances", "a?b=1", "a#b", "a b", "a\tb", "a\nb", "x..y", "gac.ünï", "%2F%2E%2E%2F", 'a"b', "a\\b", "a\u0000b", "\ud800"])(
+    "%j is refused by the spec's pattern when the client is made, naming the rule, never the token",
+    (token) => {
+      let thrown: unknown;
+      try {
+        createPartnerClient({ partnerToken: token, baseUrl: server.url });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toContain(`partnerToken ${deref(spec.components.parameters.partnerToken).schema["x-pattern-description"]}`);
+      if (token.length > 3) expectNoToken(thrown, token, token.length); // a 1-character "token" is in every text
+      expect(validateSettings({ name: "x" }, token)).toContainEqual(expect.objectContaining({ field: "partnerToken", rule: "pattern" }));
     },
   );
 
-  it.each(["gac.abc$&def", "gac.$`x", "%2F%2E%2E%2F", "gac.ünï", "a;b=c", "a\\b"])("%j is sent as exactly one path segment", async (token) => {
+  it.each(["gac.abc$&def", "gac.$x", "a;b=c", "gac.(x)*+,:@~!'"])("%j is sent as exactly one path segment", async (token) => {
     const result = await client(token).createInstance({ name: "x" });
     expect(result.error).toBeUndefined();
     const path = server.requests.at(-1)!.url;
-    const prefix = "/partner/createInstance/";
+    const prefix = CREATE_INSTANCE_PATH.replace("{partnerToken}", "");
     expect(path.startsWith(prefix)).toBe(true);
     const segment = path.slice(prefix.length);
     expect(segment).not.toMatch(/[/?#]/);
@@ -118,6 +127,9 @@ describe("createPartnerClient", () => {
     ["a baseUrl that is not a URL", { partnerToken: TOKEN, baseUrl: "not a url" }],
     ["a baseUrl with a query", { partnerToken: TOKEN, baseUrl: "https://api.green-api.com?x=1" }],
     ["a timeoutMs that is not positive", { partnerToken: TOKEN, timeoutMs: 0 }],
+    ["a baseUrl with a user name and password", { partnerToken: TOKEN, baseUrl: `https://user:${TOKEN}@api.green-api.com` }],
+    ["a baseUrl of another scheme", { partnerToken: TOKEN, baseUrl: "ftp://api.green-api.com" }],
+    ["retry attempts that are not a whole number", { partnerToken: TOKEN, retry: { attempts: 0.5 } }],
   ])("throws a TypeError on %s, naming no token", (_, options) => {
     let thrown: unknown;
     try {
@@ -135,6 +147,6 @@ describe("the package in browsers", () => {
     // esbuild fails to resolve a `node:` module, or any Node built-in, for platform "browser".
     const result = await build({ entryPoints: [join(root, "src/index.ts")], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
     expect(result.errors).toEqual([]);
-    expect(result.outputFiles[0]!.text).toContain("createInstance was not sent");
+    expect(result.outputFiles[0]!.text).toContain("was not sent");
   });
 });

@@ -9,11 +9,12 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { root } from "./helpers/run.js";
 import { answer, loopback } from "./helpers/server.js";
-import { createInstance, namedExamples } from "./helpers/spec.js";
+import { operations } from "./helpers/spec.js";
+import { pathOf } from "./helpers/call.js";
 import { TOKEN } from "./helpers/token.js";
 
-/** The TypeScript code sample the docs show, as the spec holds it. */
-const typescriptSample = createInstance["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source;
+/** The TypeScript code samples the docs show, as the spec holds them, by operationId. */
+const samples = operations.map((op) => [op.operationId, op.operation["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source] as const);
 
 const dir = mkdtempSync(join(tmpdir(), "consumer-"));
 const sh = (cmd: string, args: string[], cwd = dir, env: Record<string, string> = {}) =>
@@ -35,12 +36,13 @@ beforeAll(() => {
     symlinkSync(join(root, "node_modules", name), join(dir, "node_modules", name), "dir");
   }
   for (const file of ["consumer.ts", "tsconfig.json"]) copyFileSync(join(root, "test/consumer", file), join(dir, file));
-  writeFileSync(join(dir, "sample.ts"), typescriptSample);
+  for (const [id, source] of samples) writeFileSync(join(dir, `${id}.ts`), source);
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "tsconfig.json"), "utf8")), files: ["consumer.ts", ...samples.map(([id]) => `${id}.ts`)] }));
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the packed package", () => {
-  it("type-checks a consumer file, @ts-expect-error lines included, and the docs' TypeScript sample", () => {
+  it("type-checks a consumer file, @ts-expect-error lines included, and the docs' TypeScript samples", () => {
     expect(() => sh(join(root, "node_modules/.bin/tsc"), ["-p", "."])).not.toThrow();
   });
 
@@ -52,8 +54,9 @@ describe("the packed package", () => {
 
   describe("runs against a loopback server", () => {
     let server: Awaited<ReturnType<typeof loopback>>;
-    const created = namedExamples().find((e) => e.name === "createdMax")!.value as Record<string, unknown>;
-    beforeAll(async () => void (server = await loopback(answer(200, created))));
+    const created = operations[0]!.successes[0]!.value as Record<string, unknown>;
+    // Each operation's path answers that operation's first success example.
+    beforeAll(async () => void (server = await loopback((req, res, body) => answer(200, operations.find((op) => pathOf(op, req.url!.split("/").pop()!) === req.url)?.successes[0]!.value ?? created)(req, res, body))));
     afterAll(() => server.close());
 
     it("and gets the created instance", async () => {
@@ -64,11 +67,12 @@ describe("the packed package", () => {
       expect(server.requests).toHaveLength(1);
     });
 
-    it("and so does the docs' TypeScript sample", async () => {
+    it.each(samples)("and so does the docs' TypeScript sample of %s", async (id) => {
       const env = { ...process.env, GREEN_API_URL: server.url, GREEN_API_PARTNER_TOKEN: TOKEN };
-      const run = await promisify(execFile)("node", ["out/sample.js"], { cwd: dir, env });
-      expect(run.stdout).toContain(`instance ${created.idInstance}`);
-      expect(server.requests.at(-1)!.url).toContain(TOKEN);
+      const run = await promisify(execFile)("node", [`out/${id}.js`], { cwd: dir, env });
+      expect(run.stderr).toBe("");
+      expect(run.stdout).not.toBe("");
+      expect(server.requests.at(-1)!.url).toBe(pathOf(operations.find((op) => op.operationId === id)!, TOKEN));
     });
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDocs } from "../scripts/docs.js";
 import { browserMissing, launch } from "./helpers/browser.js";
 import { root } from "./helpers/run.js";
-import { createInstance, deref, namedExamples, requestSchema, spec } from "./helpers/spec.js";
+import { type SpecOperation, createInstanceOp, deref, namedExamples, operations, spec } from "./helpers/spec.js";
 
 const outputDir = join(root, "test-output");
 let docsPath: string;
@@ -19,8 +19,11 @@ let browser: Browser;
 let page: Page;
 const leftThePage: string[] = [];
 
-const responseBranches = deref(deref(createInstance.responses["200"]).content["application/json"].schema).oneOf.map(deref);
-const fieldNames = [requestSchema, ...responseBranches].flatMap((schema) => Object.keys(schema.properties));
+/** Every field of an operation: its request body, its result (a list's items) and the error body. */
+const fieldsOf = (op: SpecOperation): string[] =>
+  [op.requestSchema, op.successSchema.items ? deref(op.successSchema.items) : op.successSchema, op.errorSchema]
+    .filter(Boolean)
+    .flatMap((schema) => Object.keys(schema.properties));
 
 beforeAll(() => {
   // Its own copy: `npm start`, tested at the same time, writes dist/docs/ too.
@@ -41,6 +44,14 @@ describe("the built reference file", () => {
 });
 
 describe.skipIf(browserMissing)("the reference in Chromium", () => {
+  /** What a reader sees of each operation after one click from the first view. */
+  const seen = new Map<string, { text: string; errorText: string; html: string }>();
+
+  async function firstView() {
+    await page.goto(pathToFileURL(docsPath).href, { waitUntil: "load" });
+    await page.getByRole("heading", { name: spec.info.title }).first().waitFor({ timeout: 30_000 });
+  }
+
   beforeAll(async () => {
     browser = await launch();
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -51,36 +62,58 @@ describe.skipIf(browserMissing)("the reference in Chromium", () => {
       return route.abort();
     });
     page = await context.newPage();
-    await page.goto(pathToFileURL(docsPath).href, { waitUntil: "load" });
-    // As a reader does: open the operation's tag in the sidebar, then the operation.
-    await page.getByText(createInstance.tags[0], { exact: true }).first().click();
-    await page.getByText(createInstance.summary).first().click();
-    await page.getByRole("heading", { name: createInstance.summary }).first().waitFor({ timeout: 30_000 });
-    // Open every oneOf branch, so that the error body's fields are on the page too.
-    for (const button of await page.locator("button", { hasText: /PartnerError/ }).all()) await button.click();
-  }, 90_000);
+    for (const op of operations) {
+      // As a reader does: from the first view, one click on the operation in the partner workflow.
+      await firstView();
+      await page.locator(`a[href="#operation/${op.operationId}"]`).first().click();
+      await page.getByRole("heading", { name: op.operation.summary }).first().waitFor({ timeout: 10_000 });
+      const result = { text: await page.locator("body").innerText(), html: await page.content() };
+      // Then the error body's branch of every oneOf, as a reader switches to it.
+      for (const button of await page.locator("button", { hasText: /PartnerError/ }).all()) await button.click();
+      await page.getByText(deref(spec.components.schemas.PartnerError).properties.code.description).first().waitFor({ timeout: 5000 });
+      seen.set(op.operationId, { ...result, errorText: await page.locator("body").innerText() });
+    }
+    await firstView();
+  }, 120_000);
   afterAll(() => browser?.close());
 
-  it("shows the createInstance operation, its method and path", async () => {
-    expect(await page.getByRole("heading", { name: createInstance.summary }).first().isVisible()).toBe(true);
-    const text = await page.locator("body").innerText();
-    expect(text).toContain(Object.keys(spec.paths)[0]);
-    expect(text).toContain(createInstance.description.split("\n")[0].slice(0, 40));
-  });
-
-  it("shows every request and response field of the spec", async () => {
-    const text = await page.locator("body").innerText();
-    for (const name of fieldNames) expect(text, name).toContain(name);
-  });
-
-  it("shows the quirks prominently, in the page's own headings", async () => {
+  it("shows the partner workflow and the quirks in the first view's own headings", async () => {
     const headings = [...spec.info.description.matchAll(/^## (.+)$/gm)].map((m: RegExpMatchArray) => m[1]);
-    expect(headings.length).toBeGreaterThanOrEqual(2);
+    expect(headings.length).toBeGreaterThanOrEqual(3);
     for (const heading of headings) expect(await page.getByRole("heading", { name: heading }).first().isVisible(), heading).toBe(true);
+    for (const op of operations) expect(await page.locator(`a[href="#operation/${op.operationId}"]`).first().isVisible(), op.operationId).toBe(true);
   });
 
-  it("shows bounds, defaults and the temporarily-not-working mark of the request fields", async () => {
-    const text = await page.locator("body").innerText();
+  describe.each(operations.map((op) => [op.operationId, op] as const))("%s, one click from the first view", (_, op) => {
+    it("shows its summary, method, path and description", () => {
+      const { text } = seen.get(op.operationId)!;
+      expect(text).toContain(op.operation.summary);
+      expect(text).toContain(op.path);
+      expect(text).toContain(op.method.toUpperCase());
+      expect(text).toContain(op.operation.description.split("\n")[0].slice(0, 40));
+    });
+
+    it("shows every field of its request, its result and the error body", () => {
+      const { text, errorText } = seen.get(op.operationId)!;
+      for (const name of fieldsOf(op)) expect(`${text}\n${errorText}`, name).toContain(name);
+    });
+
+    it("offers every named example of it", () => {
+      const html = seen.get(op.operationId)!.html.replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, "&");
+      for (const example of namedExamples().filter((e) => e.operationId === op.operationId))
+        expect(html, example.name).toContain(deref(spec.components.examples[example.name]).summary);
+    });
+
+    it("offers its code samples, and shows the first", () => {
+      const { text, html } = seen.get(op.operationId)!;
+      for (const sample of op.operation["x-codeSamples"]) expect(html).toContain(sample.label);
+      expect(text).toContain(op.operation["x-codeSamples"][0].source.split("\n")[1].slice(0, 20));
+    });
+  });
+
+  it("shows bounds, defaults and the temporarily-not-working mark of createInstance's fields", () => {
+    const { text } = seen.get("createInstance")!;
+    const requestSchema = createInstanceOp.requestSchema;
     for (const [name, raw] of Object.entries<object>(requestSchema.properties)) {
       const field = deref(raw);
       if (field.minimum !== undefined) expect(text, name).toContain(`${field.minimum} .. ${field.maximum}`);
@@ -89,21 +122,6 @@ describe.skipIf(browserMissing)("the reference in Chromium", () => {
     const marked = Object.values<object>(requestSchema.properties).filter((s) => deref(s)["x-temporarily-not-working"]);
     // Redoc shows an extension without its `x-` prefix.
     expect(text.split("temporarily-not-working: true").length - 1).toBe(marked.length);
-  });
-
-  it("offers every named example", async () => {
-    const html = await page.content();
-    for (const example of namedExamples()) {
-      const summary = deref(spec.components.examples[example.name]).summary;
-      expect(html, example.name).toContain(summary.replace(/&/g, "&amp;"));
-    }
-  });
-
-  it("offers the code samples from the spec, and shows the first", async () => {
-    const html = await page.content();
-    for (const sample of createInstance["x-codeSamples"]) expect(html).toContain(sample.label);
-    const text = await page.locator("body").innerText();
-    expect(text).toContain(createInstance["x-codeSamples"][0].source.split("\n")[1].slice(0, 20));
   });
 
   it("sends no request anywhere but the file itself", () => {

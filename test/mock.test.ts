@@ -1,21 +1,27 @@
 // The Prism mock against the spec and the client: every named example comes back through the
 // client in the right place, invalid requests get the spec's 400, broken examples fail loudly,
 // and the client's validator and the mock agree on what may be sent.
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import type { Middleware } from "openapi-fetch";
 import { describe, expect, inject, it } from "vitest";
 import { type CreateInstanceRequest, createPartnerClient, validateSettings } from "../src/index.js";
+import { serialise } from "../src/executor.js";
+import * as generatedOperations from "../generated/operations.js";
 import { startPrism } from "../scripts/prism.js";
-import { CREATE_INSTANCE_PATH, deref, namedExamples, requestSchema, spec } from "./helpers/spec.js";
+import { callOperation, pathOf } from "./helpers/call.js";
+import { CREATE_INSTANCE_PATH, byId, deref, namedExamples, operations, requestSchema, spec } from "./helpers/spec.js";
 import { TOKEN } from "./helpers/token.js";
 
 const mockUrl = inject("mockUrl");
 const validBody = namedExamples().find((e) => e.status === null)!.value as CreateInstanceRequest;
 const responseExamples = namedExamples().filter((e) => e.status !== null);
 const firstCreated = responseExamples.find((e) => e.status === "200")!.value;
+const opOf = (path: string, method: string) => operations.find((o) => o.path === path && o.method === method)!;
 
 function headers(extra: Record<string, string>): Middleware {
   return { onRequest: ({ request }) => void Object.entries(extra).forEach(([k, v]) => request.headers.set(k, v)) };
@@ -29,12 +35,12 @@ function post(body: unknown, token = TOKEN, url = mockUrl) {
   });
 }
 
-describe("the mock answers every named example through the client", () => {
-  it.each(responseExamples.map((e) => [`${e.name} (HTTP ${e.status}, ${e.mediaType})`, e] as const))("%s", async (_, example) => {
-    const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl });
+describe("the mock answers every named example of every operation through the client", () => {
+  it.each(responseExamples.map((e) => [`${opOf(e.path, e.method).operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})`, e] as const))("%s", async (_, example) => {
+    const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl, retry: false });
     const prefer = example.status === "200" ? `example=${example.name}` : `code=${example.status}, example=${example.name}`;
     partner.raw.use(headers({ Prefer: prefer, Accept: example.mediaType }));
-    const result = await partner.createInstance(validBody);
+    const result = await callOperation(partner, opOf(example.path, example.method));
     const value = example.value as Record<string, unknown> | string;
     if (typeof value === "string") expect(result.error).toMatchObject({ kind: "http", status: Number(example.status) });
     else if ("code" in value)
@@ -42,9 +48,9 @@ describe("the mock answers every named example through the client", () => {
     else expect(result).toEqual({ data: value });
   });
 
-  it("answers a valid request with no preference with the first created instance", async () => {
-    const result = await createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl }).createInstance(validBody);
-    expect(result).toEqual({ data: firstCreated });
+  it.each(operations.map((op) => [op.operationId, op] as const))("%s: a valid request with no preference gets the first success example", async (_, op) => {
+    const result = await callOperation(createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl }), op);
+    expect(result).toEqual({ data: op.successes[0]!.value });
   });
 });
 
@@ -68,6 +74,20 @@ describe("the mock refuses an invalid request with the spec's 400", () => {
     expect(Object.values(badRequest).map((e) => deref(e).value)).toContainEqual(await response.json());
     const violations = JSON.parse(response.headers.get("sl-violations") ?? "[]");
     expect(violations.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the mock refuses an invalid deleteInstanceAccount body with the spec's 400", () => {
+  const op = byId("deleteInstanceAccount");
+  it.each([
+    ["no idInstance", {}],
+    ["idInstance 0", { idInstance: 0 }],
+    ["idInstance as a string", { idInstance: "1" }],
+    ["another field", { idInstance: 1, name: "x" }],
+  ])("%s", async (_, body) => {
+    const response = await fetch(mockUrl + pathOf(op, TOKEN), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    expect(response.status).toBe(400);
+    await response.arrayBuffer();
   });
 });
 
@@ -147,4 +167,43 @@ describe("the client's validator and the mock agree on what may be sent", () => 
     expect(verdicts.sendable + verdicts.refused).toBeGreaterThanOrEqual(500);
     expect(Math.min(verdicts.sendable, verdicts.refused)).toBeGreaterThan(50);
   }, 120_000);
+});
+
+describe("the client's validator and the mock agree on deleteInstanceAccount's body", () => {
+  const op = byId("deleteInstanceAccount");
+  const id = deref(op.requestSchema.properties.idInstance);
+  const body = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ idInstance: fc.oneof(fc.constantFrom(id.minimum, id.maximum), fc.integer({ min: id.minimum, max: 2 ** 31 })) }) },
+    { weight: 2, arbitrary: fc.record({ idInstance: fc.constantFrom(id.minimum - 1, -5, 1.5, "1", null, true, [1]) }) },
+    { weight: 1, arbitrary: fc.constantFrom({}, [], null, { idInstance: 1, extra: 1 }, { idinstance: 1 }) },
+  );
+
+  it("on at least 200 generated bodies", async () => {
+    const verdicts = { sendable: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(body, async (value) => {
+        const sendable = serialise(generatedOperations.deleteInstanceAccount, value).violations.length === 0;
+        verdicts[sendable ? "sendable" : "refused"]++;
+        const response = await fetch(mockUrl + pathOf(op, TOKEN), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(value) });
+        await response.arrayBuffer();
+        if (response.status !== 200) expect(response.status).toBe(400);
+        expect({ value, accepted: response.status === 200 }).toEqual({ value, accepted: sendable });
+      }),
+      { numRuns: 200, seed: 20261124 },
+    );
+    expect(Math.min(verdicts.sendable, verdicts.refused)).toBeGreaterThan(30);
+  }, 120_000);
+});
+
+describe("npm run mock's printed curl commands", () => {
+  it("each get their named example from the mock, with its status", async () => {
+    const { exampleCurls } = await import("../scripts/mock.js");
+    const curls: string[] = exampleCurls(mockUrl);
+    expect(curls).toHaveLength(responseExamples.length);
+    for (const [i, curl] of curls.entries()) {
+      const example = responseExamples[i]!;
+      const run = await promisify(execFile)("bash", ["-c", `${curl.split("\n")[1]} -o /dev/null -w '%{http_code}'`]);
+      expect(run.stdout, example.name).toBe(example.status);
+    }
+  }, 60_000);
 });

@@ -1,8 +1,11 @@
-// Gate 4: the spec against the seed page's facts (test/fixtures/seed.json, written by hand from
-// GREEN-API's documentation), field by field. Any difference, missing or extra field fails.
+// Gate 4: the spec against the documentation's facts, field by field: the seed page's for
+// createInstance (test/fixtures/seed.json), and GREEN-API's for the two other methods
+// (test/fixtures/, all written by hand). Any difference, missing or extra field fails.
 import { describe, expect, it } from "vitest";
+import deleteFacts from "./fixtures/deleteInstanceAccount.json" with { type: "json" };
+import getInstancesFacts from "./fixtures/getInstances.json" with { type: "json" };
 import seed from "./fixtures/seed.json" with { type: "json" };
-import { createInstance, deref, requestSchema, spec } from "./helpers/spec.js";
+import { byId, createInstance, deref, requestSchema, spec } from "./helpers/spec.js";
 
 const properties = (schema: { properties: Record<string, object> }) =>
   Object.fromEntries(Object.entries(schema.properties).map(([name, s]) => [name, deref(s)]));
@@ -88,5 +91,71 @@ describe("the spec says what GREEN-API's documentation says", () => {
     expect(text).toMatch(/secret/i);
     expect(text).toMatch(/never\s+resend/i);
     expect(text).toMatch(/authori[sz]ed/i);
+  });
+});
+
+// The two other methods against their fixtures (test/fixtures/, written by hand from GREEN-API's
+// documentation of them).
+
+type Field = { name: string; type: string; required?: boolean; knownValues?: string[]; minimum?: number; time?: boolean; secret?: boolean; deprecated?: boolean };
+const typesOf = (s: { type?: string; anyOf?: object[] }): Set<string> => new Set(s.type ? [s.type] : (s.anyOf ?? []).map((b) => deref(b).type));
+
+function expectFields(schema: { properties: Record<string, object>; required?: string[] }, fields: Field[]) {
+  expect(Object.keys(schema.properties).sort()).toEqual(fields.map((f) => f.name).sort());
+  expect([...(schema.required ?? [])].sort()).toEqual(fields.filter((f) => f.required).map((f) => f.name).sort());
+  for (const field of fields) {
+    const s = properties(schema)[field.name];
+    expect(typesOf(s), field.name).toEqual(new Set([field.type]));
+    expect(s.description, `${field.name} is described`).toBeTruthy();
+    if (field.minimum !== undefined) expect(s.minimum, field.name).toBe(field.minimum);
+    if (field.secret) expect(s["x-secret"], field.name).toBe(true);
+    if (field.deprecated) expect(s.deprecated, field.name).toBe(true);
+    if (field.time) {
+      expect(s.format, `${field.name} is not RFC 3339 date-time`).toBeUndefined();
+      expect(new RegExp(s.pattern).test("2022-06-03T18:39:44"), field.name).toBe(true);
+    }
+    for (const value of field.knownValues ?? []) expect(s.anyOf.map(deref).flatMap((b: { enum?: string[] }) => b.enum ?? []), field.name).toContain(value);
+  }
+}
+
+describe.each([
+  ["getInstances", getInstancesFacts],
+  ["deleteInstanceAccount", deleteFacts],
+] as const)("the spec says what GREEN-API's documentation says of %s", (id, facts) => {
+  const op = byId(id);
+
+  it("for the call: method, path, path parameter, body and retry safety", () => {
+    expect(spec.paths[facts.path][facts.method].operationId).toBe(id);
+    const params = spec.paths[facts.path].parameters.map(deref).filter((p: { in: string }) => p.in === "path");
+    expect(params.map((p: { name: string }) => p.name)).toEqual(facts.pathParameters);
+    expect(Boolean(op.operation.requestBody)).toBe(facts.requestBody);
+    expect(op.operation["x-retry-safe"]).toBe(facts.retrySafe);
+  });
+
+  it("for its answer's fields", () => {
+    expect(op.successSchema.type).toBe(facts.result);
+    if ("itemFields" in facts) expectFields(deref(op.successSchema.items), facts.itemFields);
+    if ("resultFields" in facts) expectFields(op.successSchema, facts.resultFields);
+    if ("requestFields" in facts) {
+      expectFields(op.requestSchema, facts.requestFields);
+      expect(op.requestSchema.additionalProperties).toBe(false);
+    }
+    expect(op.errorSchema.title).toBe("PartnerError");
+  });
+
+  it("shows its documented examples as named examples", () => {
+    const values = Object.values(deref(op.operation.responses["200"]).content["application/json"].examples).map((e) => deref(e).value);
+    if ("documentedExample" in facts) {
+      const list = values.find(Array.isArray) as unknown[];
+      for (const item of facts.documentedExample) expect(list).toContainEqual(item);
+      const live = list.find((i) => !(i as { deleted: boolean }).deleted) as { timeDeleted: string };
+      expect(live.timeDeleted).toBe(facts.notDeletedSentinel);
+    }
+    if ("successExample" in facts) expect(values).toContainEqual(facts.successExample);
+    for (const failure of "failuresInside200" in facts ? facts.failuresInside200 : []) expect(values).toContainEqual(failure);
+  });
+
+  it("states its quirks in the operation's description", () => {
+    for (const quirk of facts.quirks) expect(op.operation.description.toLowerCase(), quirk).toContain(quirk.toLowerCase());
   });
 });

@@ -5,6 +5,9 @@ import {
   type CreateInstanceRequest,
   type CreatedInstance,
   type ErrorKind,
+  type InstanceDeleted,
+  type PartnerInstance,
+  type Sent,
   type Violation,
   createPartnerClient,
 } from "../src/index.js";
@@ -72,5 +75,25 @@ describe("the result", () => {
       default:
         expectTypeOf(error).toBeNever();
     }
+  });
+});
+
+describe("getInstances and deleteInstanceAccount", () => {
+  test("give typed results only after narrowing", async () => {
+    const list = await partner.getInstances();
+    if (!list.error) expectTypeOf(list.data).toEqualTypeOf<PartnerInstance[]>();
+    const deleted = await partner.deleteInstanceAccount({ idInstance: 1101000001 });
+    if (!deleted.error) expectTypeOf(deleted.data).toEqualTypeOf<InstanceDeleted>();
+    // @ts-expect-error idInstance is a number
+    void partner.deleteInstanceAccount({ idInstance: "1" });
+    // @ts-expect-error idInstance is required
+    void partner.deleteInstanceAccount({});
+  });
+
+  test("every error says whether anything was sent, and how many attempts were made", async () => {
+    const { error } = await partner.getInstances({ retry: false, timeoutMs: 1000 });
+    if (!error) return;
+    expectTypeOf(error.sent).toEqualTypeOf<Sent>();
+    expectTypeOf(error.attempts).toEqualTypeOf<number>();
   });
 });

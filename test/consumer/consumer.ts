@@ -1,6 +1,6 @@
 // A partner's own code, compiled against the packed package: what README promises must compile,
 // what the spec forbids must not, and it runs against the URL in GREEN_API_URL.
-import { type CreateInstanceRequest, createPartnerClient } from "green-api-partner";
+import { type CreateInstanceRequest, type InstanceDeleted, type PartnerInstance, createPartnerClient } from "green-api-partner";
 import spec from "green-api-partner/openapi.json" with { type: "json" };
 
 const partner = createPartnerClient({ partnerToken: "gac.consumer-test", baseUrl: process.env.GREEN_API_URL! });
@@ -10,6 +10,11 @@ const settings: CreateInstanceRequest = { name: "consumer", stateWebhook: "yes",
 const wrongValue: CreateInstanceRequest = { stateWebhook: "true" };
 // @ts-expect-error a misspelt setting does not compile
 const misspelt: CreateInstanceRequest = { stateWebhok: "yes" };
+
+// @ts-expect-error deleteInstanceAccount takes an idInstance number, not a string
+export const wrongId = () => partner.deleteInstanceAccount({ idInstance: "1101000001" });
+export const listed = async (): Promise<PartnerInstance[] | undefined> => (await partner.getInstances()).data;
+export const deleted = async (): Promise<InstanceDeleted | undefined> => (await partner.deleteInstanceAccount({ idInstance: 1 })).data;
 
 const result = await partner.createInstance(settings);
 // Compiled, never run: reading data before ruling out the error must not compile.
