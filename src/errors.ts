@@ -105,32 +105,49 @@ export const TEXT_LENGTH = 1000;
 const MASK = "***";
 const SECRET_KEYS = new Set<string>(secretFields);
 // A secret field's value in raw JSON text; a value cut off by the end of the text is masked too.
-const SECRET_IN_JSON = new RegExp(`("(?:${secretFields.join("|")})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*("?)`, "g");
+const SECRET_IN_JSON = new RegExp(`("(?:${secretFields.join("|")})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)("?)`, "g");
+/** Secret values this short are not hunted for elsewhere in a text: they would mask ordinary words. */
+const SHORTEST_SECRET = 8;
+/** At most this many secret values of one answer are hunted for in the rest of it. */
+const MOST_SECRETS = 1000;
 
 export interface Masker {
-  /** Masks the partner token, raw and URL-encoded, and secret fields' values (instance tokens) in JSON text. */
+  /** Masks the partner token, raw and URL-encoded, and secret fields' values (instance tokens) wherever they stand in a text. */
   (text: string): string;
   /** The start of a text, masked before it is cut, so that no piece of a secret survives the cut. */
   excerpt(text: string): string;
-  /** A parsed value with every string masked and every instance token replaced; long strings cut. */
-  value(value: unknown, depth?: number): unknown;
+  /** A parsed answer with every string masked and every secret field replaced; long strings cut. */
+  value(value: unknown): unknown;
 }
 
 export function masker(token: string): Masker {
   // The token's rule (spec) allows only characters that JSON never escapes, so a raw and a
   // URL-encoded form are all the forms it can take in a text.
   const forms = [...new Set([token, encodeURIComponent(token)])].filter(Boolean);
-  const longest = Math.max(0, ...forms.map((form) => form.length));
-  const mask = ((text: string) => {
-    let out = text.replace(SECRET_IN_JSON, `$1${MASK}$2`);
-    for (const form of forms) out = out.split(form).join(MASK);
+
+  /** The values a text gives its secret fields: masked wherever else they stand in it too. */
+  const secretsIn = (text: string) => {
+    const found = new Set<string>();
+    for (const match of text.matchAll(SECRET_IN_JSON)) {
+      if (match[2]!.length >= SHORTEST_SECRET) found.add(match[2]!);
+      if (found.size >= MOST_SECRETS) break;
+    }
+    return [...found];
+  };
+  const maskWith = (text: string, all: string[]) => {
+    let out = text.replace(SECRET_IN_JSON, `$1${MASK}$3`);
+    for (const form of all) if (out.includes(form)) out = out.split(form).join(MASK);
     return out;
-  }) as Masker;
+  };
+
+  const mask = ((text: string) => maskWith(text, [...forms, ...secretsIn(text)])) as Masker;
   mask.excerpt = (text) => {
-    if (text.length <= EXCERPT_LENGTH) return mask(text);
-    let window = mask(text.slice(0, EXCERPT_LENGTH + longest + 64));
-    // A token that the window's end cuts in two leaves its first part: drop it.
-    for (const form of forms)
+    const all = [...forms, ...secretsIn(text)];
+    if (text.length <= EXCERPT_LENGTH) return maskWith(text, all);
+    const longest = Math.max(...all.map((form) => form.length));
+    let window = maskWith(text.slice(0, EXCERPT_LENGTH + longest + 64), all);
+    // A secret that the window's end cuts in two leaves its first part: drop it.
+    for (const form of all)
       for (let k = Math.min(form.length - 1, window.length); k > 0; k--)
         if (window.endsWith(form.slice(0, k))) {
           window = window.slice(0, -k);
@@ -138,16 +155,26 @@ export function masker(token: string): Masker {
         }
     return `${window.slice(0, EXCERPT_LENGTH)}…`;
   };
-  mask.value = (value, depth = 0) => {
-    if (typeof value === "string") return cut(mask(value));
-    if (value === null || typeof value !== "object") return value;
-    if (depth > 16) return "[nested too deep]";
-    if (Array.isArray(value)) return value.slice(0, 100).map((item) => mask.value(item, depth + 1));
-    return Object.fromEntries(
-      Object.entries(value)
-        .slice(0, 100)
-        .map(([key, item]) => [key, SECRET_KEYS.has(key) ? MASK : mask.value(item, depth + 1)]),
-    );
+  mask.value = (value) => {
+    const found = new Set<string>();
+    const collect = (node: unknown, depth: number) => {
+      if (node === null || typeof node !== "object" || depth > 16 || found.size >= MOST_SECRETS) return;
+      for (const [key, item] of Object.entries(node).slice(0, 100)) {
+        if (SECRET_KEYS.has(key) && typeof item === "string" && item.length >= SHORTEST_SECRET) found.add(item);
+        collect(item, depth + 1);
+      }
+    };
+    collect(value, 0);
+    const all = [...forms, ...found];
+    const walk = (node: unknown, depth: number): unknown => {
+      if (typeof node === "string") return cut(maskWith(node, all));
+      if (node === null || typeof node !== "object") return node;
+      if (depth > 16) return "[nested too deep]";
+      if (Array.isArray(node)) return node.slice(0, 100).map((item) => walk(item, depth + 1));
+      const entries = Object.entries(node).slice(0, 100);
+      return Object.fromEntries(entries.map(([key, item]) => [key, SECRET_KEYS.has(key) ? MASK : walk(item, depth + 1)]));
+    };
+    return walk(value, 0);
   };
   return mask;
 }

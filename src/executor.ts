@@ -17,6 +17,7 @@ import {
   type UnexpectedResponseError,
   type Violation,
   cut,
+  describe,
   failure,
   maskedCause,
   masker,
@@ -105,13 +106,13 @@ function tooMany(n: number, max: number) {
  * Serialises a body once, and validates exactly what was serialised: a `toJSON`, a getter or a
  * Proxy cannot send anything but what the validator saw, because those very bytes are sent.
  */
-export function serialise(op: Operation, input: unknown): { body?: string; violations: Violation[] } {
+export function serialise(op: Operation, input: unknown, mask: (text: string) => string = (text) => text): { body?: string; violations: Violation[] } {
   if (!op.validateRequest) return { violations: [] };
   let body: string | undefined;
   try {
     body = JSON.stringify(input);
   } catch (error) {
-    const why = error instanceof Error ? `${error.name}: ${cut(error.message, 100)}` : "it threw";
+    const why = error instanceof Error ? `${describe(error.name)}: ${cut(mask(describe(error.message)), 100)}` : "it threw";
     return { violations: [{ field: "body", rule: "json", message: `body cannot be written as JSON (${why})` }] };
   }
   const sent = body === undefined ? undefined : JSON.parse(body);
@@ -218,7 +219,7 @@ export function createExecutor(options: ExecutorOptions) {
   async function execute<T>(op: Operation, input: unknown, call: CallOptions = {}): Promise<PartnerResult<T>> {
     const { operationId } = op;
     const url = baseUrl + op.path.replace("{partnerToken}", "***");
-    const { body, violations } = serialise(op, input);
+    const { body, violations } = serialise(op, input, mask);
     if (violations.length) {
       const listed = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => v.message);
       const message = `${operationId} was not sent: ${listed.join("; ")}${tooMany(violations.length, MESSAGE_VIOLATIONS)}`;
