@@ -7,6 +7,8 @@ export default defineConfig({
     reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+    // typescript-min (the oldest TypeScript the package supports, for the consumer test) also
+    // installs a `tsc` bin: the checker names the current one by path.
+    typecheck: { enabled: true, checker: "node_modules/typescript/bin/tsc", include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
   },
 });

@@ -7,3 +7,4 @@ export declare const secretFields: ["apiTokenInstance"];
 export declare const createInstance: { operationId: "createInstance"; method: "POST"; path: "/partner/createInstance/{partnerToken}"; retrySafe: false; maxResponseBytes: 65536; validateRequest: Validator; validateSuccess: Validator };
 export declare const getInstances: { operationId: "getInstances"; method: "GET"; path: "/partner/getInstances/{partnerToken}"; retrySafe: true; maxResponseBytes: 134217728; validateSuccess: Validator };
 export declare const deleteInstanceAccount: { operationId: "deleteInstanceAccount"; method: "POST"; path: "/partner/deleteInstanceAccount/{partnerToken}"; retrySafe: true; maxResponseBytes: 65536; validateRequest: Validator; validateSuccess: Validator };
+export declare const operationList: Array<typeof createInstance | typeof getInstances | typeof deleteInstanceAccount>;

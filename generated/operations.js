@@ -7,3 +7,5 @@ export const secretFields = ["apiTokenInstance"];
 export const createInstance = { operationId: "createInstance", method: "POST", path: "/partner/createInstance/{partnerToken}", retrySafe: false, maxResponseBytes: 65536, validateRequest: v.validateCreateInstanceRequest, validateSuccess: v.validateCreatedInstance };
 export const getInstances = { operationId: "getInstances", method: "GET", path: "/partner/getInstances/{partnerToken}", retrySafe: true, maxResponseBytes: 134217728, validateSuccess: v.validatePartnerInstanceList };
 export const deleteInstanceAccount = { operationId: "deleteInstanceAccount", method: "POST", path: "/partner/deleteInstanceAccount/{partnerToken}", retrySafe: true, maxResponseBytes: 65536, validateRequest: v.validateDeleteInstanceAccountRequest, validateSuccess: v.validateInstanceDeleted };
+/** Every operation, for code that walks them all (the testing helpers). */
+export const operationList = [createInstance, getInstances, deleteInstanceAccount];

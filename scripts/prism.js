@@ -1,19 +1,17 @@
-// Starts Prism (mock or proxy) on the bundled spec, on loopback, and waits until it answers.
-// Prism's own log lines name the request path, which holds the partner token: every line is
-// masked before it is shown.
+// Starts Prism on the bundled spec, on loopback: the mock in this process (src/mock-server.js,
+// which the package ships too), the proxy as Prism's CLI. Prism's own log lines name the request
+// path, which holds the partner token: every line is masked before it is shown.
 import { spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { maskTokens, startMockServer } from "../src/mock-server.js";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const bundledSpec = join(root, "generated/openapi.json");
 
-/** Replaces the path segment after `/partner/<method>/`, where GREEN-API carries the token. */
-export function maskTokens(text) {
-  return text.replace(/(\/partner\/[A-Za-z]+\/)[^\s/?#"'`]+/g, "$1***");
-}
+export { maskTokens };
 
 /** A port the system says is free now. */
 export function freePort() {
@@ -47,13 +45,14 @@ async function waitUntilListening(port, child, timeoutMs) {
 
 /**
  * @param {object} options
- * @param {"mock" | "proxy"} options.mode
+ * @param {"mock" | "proxy"} options.mode  the mock runs in this process, the proxy as a child
  * @param {string} [options.upstream] the real partnerApiUrl, for proxy mode
  * @param {number} [options.port] 0 or absent: a free port
  * @param {string} [options.spec] the bundled spec to serve
  * @param {(line: string) => void} [options.onLog] gets every masked log line; default: stderr
  */
 export async function startPrism({ mode, upstream, port = 0, spec = bundledSpec, onLog }) {
+  if (mode === "mock") return startMockServer({ port, spec, onLog });
   const chosen = port || (await freePort());
   const args = [mode, spec, ...(mode === "proxy" ? [upstream] : [])];
   // --errors: a request that breaks the spec is refused (the spec's 400 in mock mode, Prism's 422 in

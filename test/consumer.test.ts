@@ -1,78 +1,274 @@
-// The package as a user gets it: `npm pack`, installed into a fresh project with no network,
-// a consumer file type-checked against it (with @ts-expect-error lines that must fail), and run
-// against a loopback server.
+// The package as users get it: `npm pack` (after the docs were built, to prove what ships does
+// not depend on what ran before), installed into fresh projects with no network, and for each
+// kind of consumer: type-checked against it (with @ts-expect-error lines that must fail) and run
+// against a loopback server. Consumers: ESM TypeScript (nodenext, also with the oldest supported
+// TypeScript), CommonJS (require), bundler resolution, types only (node10) with its own
+// openapi-fetch client, a browser bundle run in Chromium, and README's "Testing your app" suite.
 import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDocs } from "../scripts/docs.js";
+import { browserMissing, launch } from "./helpers/browser.js";
+import { pathOf } from "./helpers/call.js";
 import { root } from "./helpers/run.js";
 import { answer, loopback } from "./helpers/server.js";
 import { operations } from "./helpers/spec.js";
-import { pathOf } from "./helpers/call.js";
 import { TOKEN } from "./helpers/token.js";
 
-/** The TypeScript code samples the docs show, as the spec holds them, by operationId. */
-const samples = operations.map((op) => [op.operationId, op.operation["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source] as const);
+const work = mkdtempSync(join(tmpdir(), "consumers-"));
+let tarball: string;
+let server: Awaited<ReturnType<typeof loopback>>;
+const exec = promisify(execFile);
+const tsc = (version: "typescript" | "typescript-min") => join(root, "node_modules", version, "bin/tsc");
+const success = (op: (typeof operations)[number]) => op.successes[0]!.value;
 
-const dir = mkdtempSync(join(tmpdir(), "consumer-"));
-const sh = (cmd: string, args: string[], cwd = dir, env: Record<string, string> = {}) =>
-  execFileSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** What the package ships, exactly: anything else in the tarball fails the test. */
+const SHIPPED = [
+  /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
+  /^package\/bin\/green-api-partner-mock\.js$/,
+  /^package\/dist\/[a-z-]+\.(js|d\.ts)$/,
+  /^package\/generated\/[a-z.]+\.(js|d\.ts|json|yaml)$/,
+];
 
-beforeAll(() => {
-  sh("npm", ["pack", "--pack-destination", dir, "--silent"], root);
-  const tarball = readdirSync(dir).find((name) => name.endsWith(".tgz"))!;
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  // Installed as npm would lay it out, but by hand: `npm install` needs the registry (or a cache a
-  // fresh machine lacks) for the package's dependencies, and tests use no network. The package's
-  // own dependencies are linked from this project's node_modules, at the locked versions.
+/** A fresh project with the tarball installed as npm lays it out, by hand (tests use no network). */
+function project(name: string, packageJson: object, files: Record<string, string>, extraDependencies: string[] = []) {
+  const dir = join(work, name);
   const installed = join(dir, "node_modules", "green-api-partner");
   mkdirSync(installed, { recursive: true });
-  sh("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
+  execFileSync("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
   const { dependencies = {} } = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
-  for (const name of [...Object.keys(dependencies), "@types/node"]) {
-    mkdirSync(dirname(join(dir, "node_modules", name)), { recursive: true });
-    symlinkSync(join(root, "node_modules", name), join(dir, "node_modules", name), "dir");
+  // The package's own dependencies, linked from this project's node_modules at the locked versions.
+  for (const dependency of new Set([...Object.keys(dependencies), "@types/node", ...extraDependencies])) {
+    mkdirSync(dirname(join(dir, "node_modules", dependency)), { recursive: true });
+    symlinkSync(join(root, "node_modules", dependency), join(dir, "node_modules", dependency), "dir");
   }
-  for (const file of ["consumer.ts", "tsconfig.json"]) copyFileSync(join(root, "test/consumer", file), join(dir, file));
-  for (const [id, source] of samples) writeFileSync(join(dir, `${id}.ts`), source);
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(dir, "tsconfig.json"), "utf8")), files: ["consumer.ts", ...samples.map(([id]) => `${id}.ts`)] }));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, ...packageJson }));
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+const tsconfig = (compilerOptions: object, files: string[]) =>
+  JSON.stringify({ compilerOptions: { target: "ES2022", strict: true, skipLibCheck: false, types: ["node"], outDir: "out", ...compilerOptions }, files });
+
+async function typeCheck(dir: string, version: "typescript" | "typescript-min" = "typescript") {
+  try {
+    await exec("node", [tsc(version), "-p", "."], { cwd: dir });
+  } catch (error) {
+    throw new Error(`tsc (${version}) in ${dir}:\n${(error as { stdout: string }).stdout}`);
+  }
+}
+
+const run = (dir: string, file: string, env: Record<string, string> = {}) =>
+  exec("node", [file], { cwd: dir, env: { ...process.env, GREEN_API_URL: server.url, GREEN_API_PARTNER_TOKEN: TOKEN, ...env } });
+
+beforeAll(async () => {
+  buildDocs(); // dist/docs/ exists now: it must not ship
+  execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  tarball = join(work, readdirSync(work).find((name) => name.endsWith(".tgz"))!);
+  // Each operation's path answers its first success example; the browser page is served too.
+  server = await loopback((req, res, body) => {
+    if (req.url === "/") return answer(200, `<!doctype html><title>consumer</title><script type="module" src="/app.js"></script>`, { "Content-Type": "text/html" })(req, res, body);
+    if (req.url === "/app.js") return answer(200, browserBundle, { "Content-Type": "text/javascript" })(req, res, body);
+    const op = operations.find((o) => pathOf(o, decodeURIComponent(req.url!.split("/").pop()!)) === decodeURIComponent(req.url!));
+    return op ? answer(200, success(op))(req, res, body) : answer(404, "not found")(req, res, body);
+  });
 }, 180_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+let browserBundle = "";
 
-describe("the packed package", () => {
-  it("type-checks a consumer file, @ts-expect-error lines included, and the docs' TypeScript samples", () => {
-    expect(() => sh(join(root, "node_modules/.bin/tsc"), ["-p", "."])).not.toThrow();
+describe("the tarball", () => {
+  it("ships exactly the package's files, whatever ran before", () => {
+    const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
+    expect(listing.filter((path) => !SHIPPED.some((allowed) => allowed.test(path)))).toEqual([]);
+    for (const needed of ["package/LICENSE", "package/CHANGELOG.md", "package/dist/index.js", "package/dist/testing.js", "package/generated/openapi.json"])
+      expect(listing).toContain(needed);
   });
 
-  it("ships only dist/, generated/, README and package.json", () => {
-    const listing = sh("tar", ["-tzf", readdirSync(dir).find((name) => name.endsWith(".tgz"))!]);
-    const tops = new Set(listing.trim().split("\n").map((path) => path.split("/")[1]));
-    expect(tops).toEqual(new Set(["dist", "generated", "README.md", "package.json"]));
+  it("passes publint and @arethetypeswrong/cli, but for what README explains", async () => {
+    const lint = await exec(join(root, "node_modules/.bin/publint"), [tarball, "--strict"]);
+    expect(lint.stdout).toMatch(/All good/);
+    // openapi.yaml is data, not a module; CommonJS loads this ESM package with require() (README, "Install").
+    // attw exits non-zero (and exec rejects) on any problem not ignored; the ignored one is the only one listed.
+    const attw = await exec(join(root, "node_modules/.bin/attw"), [tarball, "--exclude-entrypoints", "./openapi.yaml", "--ignore-rules", "cjs-resolves-to-esm", "--format", "json"]);
+    const problems = Object.values(JSON.parse(attw.stdout).problems ?? {}).flat() as Array<{ kind: string; resolutionKind: string }>;
+    expect(new Set(problems.map((p) => `${p.kind} ${p.resolutionKind}`))).toEqual(new Set(["CJSResolvesToESM node16-cjs"]));
   });
 
-  describe("runs against a loopback server", () => {
-    let server: Awaited<ReturnType<typeof loopback>>;
-    const created = operations[0]!.successes[0]!.value as Record<string, unknown>;
-    // Each operation's path answers that operation's first success example.
-    beforeAll(async () => void (server = await loopback((req, res, body) => answer(200, operations.find((op) => pathOf(op, req.url!.split("/").pop()!) === req.url)?.successes[0]!.value ?? created)(req, res, body))));
-    afterAll(() => server.close());
+  it("declares its license, repository, homepage, bugs, Node and TypeScript versions", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    expect(pkg.license).toBe("MIT");
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toMatch(/^MIT License/);
+    for (const key of ["repository", "homepage", "bugs"]) expect(pkg[key], key).toBeTruthy();
+    expect(pkg.engines.node).toBe(">=20.19.0");
+    expect(pkg.peerDependencies.typescript).toBe(`>=${JSON.parse(readFileSync(join(root, "node_modules/typescript-min/package.json"), "utf8")).version.split(".").slice(0, 2).join(".")}`);
+  });
+});
 
-    it("and gets the created instance", async () => {
-      // Not execFileSync: the loopback server lives in this process and must keep answering.
-      const run = await promisify(execFile)("node", ["out/consumer.js"], { cwd: dir, env: { ...process.env, GREEN_API_URL: server.url } });
-      const out = JSON.parse(run.stdout);
-      expect(out.outcome).toEqual({ idInstance: created.idInstance, typeInstance: created.typeInstance });
-      expect(server.requests).toHaveLength(1);
+describe("an ESM TypeScript consumer (nodenext)", () => {
+  let dir: string;
+  beforeAll(() => {
+    const samples = Object.fromEntries(operations.map((op) => [`${op.operationId}.ts`, op.operation["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source]));
+    dir = project("esm", { type: "module" }, { ...samples, "tsconfig.json": tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", resolveJsonModule: true }, ["consumer.ts", ...Object.keys(samples)]) });
+    copyFileSync(join(root, "test/consumer/consumer.ts"), join(dir, "consumer.ts"));
+  });
+
+  it("type-checks, @ts-expect-error lines and the docs' samples included, with the newest and the oldest supported TypeScript", async () => {
+    await typeCheck(dir);
+    await typeCheck(dir, "typescript-min");
+  });
+
+  it("runs against a loopback server", async () => {
+    const { stdout } = await run(dir, "out/consumer.js");
+    const created = success(operations[0]!) as { idInstance: number; typeInstance: string };
+    expect(JSON.parse(stdout).outcome).toEqual({ idInstance: created.idInstance, typeInstance: created.typeInstance });
+  });
+
+  it.each(operations.map((op) => [op.operationId, op] as const))("runs the docs' TypeScript sample of %s", async (id, op) => {
+    const { stdout, stderr } = await run(dir, `out/${id}.js`);
+    expect(stderr).toBe("");
+    expect(stdout).not.toBe("");
+    expect(server.requests.at(-1)!.url).toBe(pathOf(op, TOKEN));
+  });
+});
+
+describe("a CommonJS consumer (require)", () => {
+  let dir: string;
+  beforeAll(() => {
+    const check = `import partnerApi = require("green-api-partner");
+import testing = require("green-api-partner/testing");
+const partner = partnerApi.createPartnerClient({ partnerToken: "gac.cjs-test", fetch: testing.mockFetch() });
+// @ts-expect-error a yes/no setting takes "yes" or "no"
+void partner.createInstance({ stateWebhook: "true" });
+`;
+    const main = `const { createPartnerClient } = require("green-api-partner");
+const spec = require("green-api-partner/openapi.json");
+const partner = createPartnerClient({ partnerToken: process.env.GREEN_API_PARTNER_TOKEN, baseUrl: process.env.GREEN_API_URL });
+partner.getInstances().then((result) => console.log(JSON.stringify({ count: result.data && result.data.length, title: spec.info.title })));
+`;
+    dir = project("cjs", { type: "commonjs" }, { "check.cts": check, "main.cjs": main, "tsconfig.json": tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", noEmit: true }, ["check.cts"]) });
+  });
+
+  it("type-checks a .cts file that imports the package with require", () => typeCheck(dir));
+
+  it("runs with require() on this Node", async () => {
+    const { stdout, stderr } = await run(dir, "main.cjs");
+    expect(stderr).toBe("");
+    expect(JSON.parse(stdout)).toEqual({ count: (success(operations[1]!) as unknown[]).length, title: JSON.parse(readFileSync(join(root, "generated/openapi.json"), "utf8")).info.title });
+  });
+});
+
+describe("a bundler consumer", () => {
+  let dir: string;
+  beforeAll(() => {
+    const source = `import { createPartnerClient, type InstanceDeleted } from "green-api-partner";
+import type { paths } from "green-api-partner/types";
+type DeletePath = keyof paths;
+const partner = createPartnerClient({ partnerToken: process.env.GREEN_API_PARTNER_TOKEN!, baseUrl: process.env.GREEN_API_URL });
+// @ts-expect-error idInstance is a number
+void partner.deleteInstanceAccount({ idInstance: "1" });
+const result = await partner.deleteInstanceAccount({ idInstance: 1101000001 });
+const deleted: InstanceDeleted | undefined = result.data;
+const path: DeletePath = "/partner/deleteInstanceAccount/{partnerToken}";
+console.log(JSON.stringify({ deleted, path }));
+`;
+    dir = project("bundler", { type: "module" }, { "app.ts": source, "tsconfig.json": tsconfig({ module: "ESNext", moduleResolution: "Bundler", noEmit: true }, ["app.ts"]) });
+  });
+
+  it("type-checks with the newest and the oldest supported TypeScript", async () => {
+    await typeCheck(dir);
+    await typeCheck(dir, "typescript-min");
+  });
+
+  it("bundles with esbuild and runs", async () => {
+    await build({ entryPoints: [join(dir, "app.ts")], bundle: true, platform: "node", format: "esm", outfile: join(dir, "out/app.mjs"), logLevel: "silent", absWorkingDir: dir });
+    const { stdout } = await run(dir, "out/app.mjs");
+    expect(JSON.parse(stdout).deleted).toEqual(success(operations[2]!));
+  });
+});
+
+describe("a types-only consumer with its own openapi-fetch client (node10 resolution)", () => {
+  let dir: string;
+  beforeAll(() => {
+    const source = `import createClient from "openapi-fetch";
+import type { paths, PartnerInstance } from "green-api-partner/types";
+const client = createClient<paths>({ baseUrl: process.env.GREEN_API_URL });
+// @ts-expect-error the path must be one of the spec's
+void client.GET("/partner/getInstance/{partnerToken}", { params: { path: { partnerToken: "x" } } });
+client.GET("/partner/getInstances/{partnerToken}", { params: { path: { partnerToken: process.env.GREEN_API_PARTNER_TOKEN! } } }).then(({ data }) => {
+  const list = data as PartnerInstance[];
+  console.log(JSON.stringify({ first: list[0]!.idInstance }));
+});
+`;
+    dir = project("types-only", {}, { "app.ts": source, "tsconfig.json": tsconfig({ module: "CommonJS", moduleResolution: "Node", esModuleInterop: true }, ["app.ts"]) }, ["openapi-fetch"]);
+  });
+
+  it("type-checks", () => typeCheck(dir));
+
+  it("runs", async () => {
+    const { stdout } = await run(dir, "out/app.js");
+    expect(JSON.parse(stdout).first).toBe((success(operations[1]!) as Array<{ idInstance: number }>)[0]!.idInstance);
+  });
+});
+
+describe("a browser bundle", () => {
+  it("bundles for the browser with no Node built-in, and runs in Chromium against the loopback server", async () => {
+    const dir = project("browser", { type: "module" }, {
+      "app.ts": `import { createPartnerClient } from "green-api-partner";
+const partner = createPartnerClient({ partnerToken: "gac.browser-test", baseUrl: location.origin });
+const result = await partner.getInstances();
+document.title = JSON.stringify({ count: result.data?.length, kind: result.error?.kind });
+`,
     });
-
-    it.each(samples)("and so does the docs' TypeScript sample of %s", async (id) => {
-      const env = { ...process.env, GREEN_API_URL: server.url, GREEN_API_PARTNER_TOKEN: TOKEN };
-      const run = await promisify(execFile)("node", [`out/${id}.js`], { cwd: dir, env });
-      expect(run.stderr).toBe("");
-      expect(run.stdout).not.toBe("");
-      expect(server.requests.at(-1)!.url).toBe(pathOf(operations.find((op) => op.operationId === id)!, TOKEN));
-    });
+    // esbuild refuses a Node built-in for the browser platform: the build itself is the check.
+    const result = await build({ entryPoints: [join(dir, "app.ts")], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", absWorkingDir: dir });
+    browserBundle = result.outputFiles[0]!.text;
+    expect(browserBundle).not.toMatch(/from\s*["']node:|require\(["']node:/);
+    if (browserMissing) return;
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await expect.poll(() => page.title(), { timeout: 10_000 }).toContain("count");
+      expect(JSON.parse(await page.title())).toEqual({ count: (success(operations[1]!) as unknown[]).length });
+    } finally {
+      await browser.close();
+    }
   });
+});
+
+describe("README's \"Testing your app\" example", () => {
+  it("runs as a vitest suite in a fresh project, against the mock and mockFetch", async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const example = readme.split("<!-- testing-example:start -->")[1]!.split("<!-- testing-example:end -->")[0]!.replace(/```ts\n|```\n?/g, "");
+    const dir = project("testing", { type: "module" }, { "app.test.ts": example }, ["vitest", "@stoplight/prism-cli"]);
+    const { stdout } = await exec("node", [join(root, "node_modules/vitest/vitest.mjs"), "run", "--root", dir, "--reporter", "verbose"], { cwd: dir, env: { ...process.env, CI: "1" } });
+    expect(stdout).toMatch(/2 passed/);
+  }, 60_000);
+
+  it("and the mock's command says what to install when Prism is missing, or serves and prints its URL", async () => {
+    const bare = project("bin", { type: "module" }, {});
+    const bin = join(bare, "node_modules/green-api-partner/bin/green-api-partner-mock.js");
+    const missing = await exec("node", [bin, "--port", "0"]).catch((error: { code: number; stderr: string }) => error);
+    expect(missing).toMatchObject({ code: 1 });
+    expect((missing as { stderr: string }).stderr).toContain("npm install --save-dev @stoplight/prism-cli");
+    const withPrism = project("bin-prism", { type: "module" }, {}, ["@stoplight/prism-cli"]);
+    const child = execFile("node", [join(withPrism, "node_modules/green-api-partner/bin/green-api-partner-mock.js"), "--port", "0"]);
+    let out = "";
+    child.stdout!.on("data", (chunk) => (out += chunk));
+    try {
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+      const url = out.match(/http:\/\/127\.0\.0\.1:\d+/)![0];
+      const listed = await fetch(url + pathOf(operations[1]!, TOKEN));
+      expect(await listed.json()).toEqual(success(operations[1]!));
+    } finally {
+      child.kill("SIGINT");
+    }
+  }, 60_000);
 });

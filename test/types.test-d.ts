@@ -11,6 +11,7 @@ import {
   type Violation,
   createPartnerClient,
 } from "../src/index.js";
+import { mockFetch, useExample } from "../src/testing.js";
 
 const partner = createPartnerClient({ partnerToken: "gac.example" });
 
@@ -95,5 +96,15 @@ describe("getInstances and deleteInstanceAccount", () => {
     if (!error) return;
     expectTypeOf(error.sent).toEqualTypeOf<Sent>();
     expectTypeOf(error.attempts).toEqualTypeOf<number>();
+  });
+});
+
+describe("green-api-partner/testing", () => {
+  test("takes only the spec's example names", () => {
+    useExample(partner, "getInstances", "noInstances");
+    // @ts-expect-error noInstances is not an example of createInstance
+    useExample(partner, "createInstance", "noInstances");
+    // @ts-expect-error a misspelt example name does not compile
+    mockFetch({ deleteInstanceAccount: "instanceDeletd" });
   });
 });

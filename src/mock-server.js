@@ -1,0 +1,81 @@
+// Prism's mock server, in this process, on loopback, on the bundled spec: shared by the
+// package's `green-api-partner/testing` and bin, and by this repo's `npm run mock` and tests.
+// Plain JavaScript with JSDoc types, so the repo's scripts run it without a build.
+// In-process rather than Prism's CLI: it starts in a fraction of the time, and its log lines,
+// which name the request path and so the partner token, pass through `maskTokens` in memory.
+import { createRequire } from "node:module";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+
+/** What to install when Prism is missing: Prism is an optional peer dependency of the package. */
+export const PRISM_MISSING =
+  "The mock needs Prism, an optional peer dependency of green-api-partner: npm install --save-dev @stoplight/prism-cli@5.14.2";
+
+/** Replaces the path segment after `/partner/<method>/`, where GREEN-API carries the token. */
+export function maskTokens(/** @type {string} */ text) {
+  return text.replace(/(\/partner\/[A-Za-z]+\/)[^\s/?#"'`]+/g, "$1***");
+}
+
+/** The bundled spec this package ships. */
+export const shippedSpec = fileURLToPath(new URL("../generated/openapi.json", import.meta.url));
+
+function prism() {
+  const require = createRequire(import.meta.url);
+  let cli;
+  try {
+    cli = require.resolve("@stoplight/prism-cli/package.json");
+  } catch {
+    throw new Error(PRISM_MISSING);
+  }
+  // Prism's server and its HTTP layer are dependencies of its CLI: resolved from there.
+  const fromCli = createRequire(cli);
+  return {
+    createServer: fromCli("@stoplight/prism-http-server").createServer,
+    getHttpOperationsFromSpec: fromCli("@stoplight/prism-http").getHttpOperationsFromSpec,
+    createLogger: fromCli("@stoplight/prism-core").createLogger,
+  };
+}
+
+/**
+ * Starts Prism's mock on 127.0.0.1: requests and its own answers validated against the spec
+ * (an invalid request gets the spec's 400, a broken example a loud 500), no CORS, errors only
+ * in the log, every log line masked.
+ * @param {{ port?: number, spec?: string, onLog?: (line: string) => void }} [options]
+ * @returns {Promise<{ url: string, port: number, stop: () => Promise<void> }>}
+ */
+export async function startMockServer({ port = 0, spec = shippedSpec, onLog } = {}) {
+  const { createServer, getHttpOperationsFromSpec, createLogger } = prism();
+  const log = onLog ?? ((line) => process.stderr.write(`${line}\n`));
+  const lines = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) {
+        let text = line;
+        try {
+          const entry = JSON.parse(line);
+          text = `[prism] ${entry.msg ?? ""}`;
+        } catch {
+          // not one of pino's JSON lines: shown as it is, masked
+        }
+        log(maskTokens(text));
+      }
+      done();
+    },
+  });
+  const logger = createLogger("MOCK", { level: "error" }, lines);
+  const operations = await getHttpOperationsFromSpec(spec);
+  const server = createServer(operations, {
+    cors: false,
+    config: {
+      isProxy: false,
+      validateRequest: true,
+      validateResponse: true,
+      checkSecurity: true,
+      errors: true,
+      upstreamProxy: undefined,
+      mock: { dynamic: false },
+    },
+    components: { logger: logger.child({ name: "HTTP SERVER" }) },
+  });
+  const url = await server.listen(port, "127.0.0.1");
+  return { url, port: Number(new URL(url).port), stop: () => server.close() };
+}
