@@ -1,25 +1,52 @@
 #!/usr/bin/env node
-// `npm run docs`: the API reference, built by Redocly from the bundled spec into one
-// self-contained file, dist/docs/index.html: the renderer is inlined (no CDN), telemetry is off
-// (redocly.yaml), so it works from disk, on an intranet and on any static host.
+// `npm run docs`: the API reference in English and Russian, built by Redocly from the bundled
+// specs into self-contained files, dist/docs/index.html and dist/docs/ru/index.html: the renderer
+// is inlined (no CDN), telemetry is off (redocly.yaml), so each works from disk, on an intranet
+// and on any static host. Each page links to the other from its first view.
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundledSpec, root } from "./prism.js";
 import { loadSpec } from "./spec.js";
 
-export const docsFile = join(root, "dist/docs/index.html");
+export const docsDir = join(root, "dist/docs");
 
-export function buildDocs({ spec = bundledSpec, output = docsFile } = {}) {
-  mkdirSync(join(output, ".."), { recursive: true });
-  const title = loadSpec(spec).info.title;
+/** The two languages of the reference: which bundle, where it goes, and the page's own words. */
+export const languages = {
+  en: { spec: bundledSpec, file: "index.html", title: (t) => `${t} reference`, other: "ru", otherLabel: "Русская версия", exampleLabel: "Example" },
+  ru: { spec: join(root, "generated/openapi.ru.json"), file: "ru/index.html", title: (t) => `${t} — справочник`, other: "en", otherLabel: "English version", exampleLabel: "Пример" },
+};
+
+/** Builds one language's page; `output` defaults to its place in dist/docs/. */
+export function buildDocs({ lang = "en", output = join(docsDir, languages[lang].file) } = {}) {
+  const page = languages[lang];
+  const other = languages[page.other];
+  mkdirSync(dirname(output), { recursive: true });
+  const options = {
+    lang,
+    otherLang: page.other,
+    otherLabel: other === undefined ? "" : page.otherLabel,
+    // The other page's place relative to this one, as laid out in dist/docs/.
+    otherHref: relative(dirname(join(docsDir, page.file)), join(docsDir, other.file)),
+    exampleLabel: page.exampleLabel,
+  };
   execFileSync(
     join(root, "node_modules/.bin/redocly"),
-    ["build-docs", spec, "-o", output, "--inlineBundle", "-t", join(root, "scripts/docs-template.hbs"), "--title", `${title} reference`],
+    [
+      "build-docs", page.spec, "-o", output, "--inlineBundle",
+      "-t", join(root, "scripts/docs-template.hbs"),
+      "--title", page.title(loadSpec(page.spec).info.title),
+      ...Object.entries(options).map(([key, value]) => `--templateOptions.${key}=${value}`),
+    ],
     { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
   );
   return output;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(`Wrote ${buildDocs()}`);
+/** Both pages, side by side in `dir`. */
+export function buildAllDocs(dir = docsDir) {
+  return Object.entries(languages).map(([lang, page]) => buildDocs({ lang, output: join(dir, page.file) }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) for (const file of buildAllDocs()) console.log(`Wrote ${file}`);

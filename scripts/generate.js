@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Writes generated/ from spec/, and nothing else writes it:
 //   openapi.json, openapi.yaml  the spec bundled into one file (Redocly CLI)
+//   openapi.ru.json             the same with Russian texts (the Overlay spec/overlays/ru.yaml)
 //   types.d.ts                  TypeScript types (openapi-typescript)
 //   validators.js + .d.ts       standalone validators compiled from the spec's schemas (Ajv)
 //   examples.js + .d.ts         every named response example, by operationId and name
@@ -59,11 +60,15 @@ function validatorsOf(doc) {
   return refs;
 }
 
-export function bundleSpec() {
+export const russianOverlay = "spec/overlays/ru.yaml";
+
+/** The spec bundled into one document; with `overlay`, that Overlay applied (the Russian texts). */
+export function bundleSpec(overlay) {
   const dir = mkdtempSync(join(tmpdir(), "green-api-bundle-"));
   try {
     const out = join(dir, "openapi.json");
-    execFileSync(join(root, "node_modules/.bin/redocly"), ["bundle", "spec/openapi.yaml", "-o", out], {
+    const args = ["bundle", "spec/openapi.yaml", ...(overlay ? ["--overlay", overlay] : []), "-o", out];
+    execFileSync(join(root, "node_modules/.bin/redocly"), args, {
       cwd: root,
       stdio: "pipe",
       env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
@@ -217,8 +222,10 @@ async function typesModule(doc) {
 
 export async function generate() {
   const doc = { "x-generated": HEADER, ...bundleSpec() };
+  const russian = { "x-generated": HEADER, ...bundleSpec(russianOverlay) };
   return {
     "openapi.json": `${JSON.stringify(doc, null, 2)}\n`,
+    "openapi.ru.json": `${JSON.stringify(russian, null, 2)}\n`,
     "openapi.yaml": `# ${HEADER}\n${YAML.stringify(doc, { lineWidth: 0 })}`,
     ...(await typesModule(doc)),
     ...validatorsModule(doc),

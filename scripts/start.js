@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { buildDocs } from "./docs.js";
+import { buildAllDocs, docsDir, languages } from "./docs.js";
 import { main as generate } from "./generate.js";
 import { runMock } from "./mock.js";
 import { root } from "./prism.js";
@@ -30,15 +30,20 @@ function lint(tool, args) {
 }
 step("redocly lint spec/", () => lint("redocly", ["lint", "spec/openapi.yaml"]));
 step("spectral lint generated/openapi.json", () => lint("spectral", ["lint", "generated/openapi.json", "--fail-severity", "warn", "--quiet"]));
-let docsFile;
-step("build docs", () => (docsFile = buildDocs()));
+step("build docs (English and Russian)", () => buildAllDocs());
 
-// The docs are one self-contained file, so a static-server dependency would add more than it saves.
-const page = readFileSync(docsFile);
-const docs = createServer((_req, res) => res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(page));
+// The docs are two self-contained files, so a static-server dependency would add more than it saves.
+const pages = new Map(Object.values(languages).map((page) => [`/${page.file}`, readFileSync(join(docsDir, page.file))]));
+const docs = createServer((req, res) => {
+  const path = (req.url ?? "/").split("?")[0].replace(/\/$/, "/index.html");
+  const page = pages.get(path);
+  if (!page) return res.writeHead(404).end();
+  res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(page);
+});
 await new Promise((resolve) => docs.listen(Number(process.env.DOCS_PORT ?? 8080), "127.0.0.1", resolve));
 const mock = await runMock({ quietCurls: true });
-console.log(`API reference on http://127.0.0.1:${docs.address().port}/ (also ${docsFile})`);
+const docsUrl = `http://127.0.0.1:${docs.address().port}`;
+console.log(`API reference on ${docsUrl}/ and, in Russian, ${docsUrl}/ru/ (also in ${docsDir})`);
 console.log(`Mock ready: npm run mock prints a curl for every example. Ctrl-C stops both.`);
 
 let stopping = false;

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildDocs } from "../scripts/docs.js";
+import { buildAllDocs } from "../scripts/docs.js";
 import { browserMissing, launch } from "./helpers/browser.js";
 import { pathOf } from "./helpers/call.js";
 import { root } from "./helpers/run.js";
@@ -66,7 +66,7 @@ const run = (dir: string, file: string, env: Record<string, string> = {}) =>
   exec("node", [file], { cwd: dir, env: { ...process.env, GREEN_API_URL: server.url, GREEN_API_PARTNER_TOKEN: TOKEN, ...env } });
 
 beforeAll(async () => {
-  buildDocs(); // dist/docs/ exists now: it must not ship
+  buildAllDocs(); // dist/docs/ exists now, in both languages: it must not ship
   execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   tarball = join(work, readdirSync(work).find((name) => name.endsWith(".tgz"))!);
   // Each operation's path answers its first success example; the browser page is served too.

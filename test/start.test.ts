@@ -32,9 +32,11 @@ describe("npm start", () => {
       expect(out).toContain(`http://127.0.0.1:${docsPort}/`);
       expect(out).toContain(`http://127.0.0.1:${mockPort}`);
 
-      const docs = await fetch(`http://127.0.0.1:${docsPort}/`);
-      expect(docs.status).toBe(200);
-      expect(await docs.text()).toContain("<title>");
+      for (const [path, lang] of [["/", "en"], ["/ru/", "ru"]]) {
+        const docs = await fetch(`http://127.0.0.1:${docsPort}${path}`);
+        expect(docs.status).toBe(200);
+        expect(await docs.text()).toContain(`<html lang="${lang}">`);
+      }
 
       const created = await fetch(`http://127.0.0.1:${mockPort}${CREATE_INSTANCE_PATH.replace("{partnerToken}", TOKEN)}`, {
         method: "POST",
