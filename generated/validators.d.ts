@@ -3,7 +3,6 @@ export interface ValidationError {
   instancePath: string;
   keyword: string;
   params: Record<string, unknown>;
-  message?: string;
 }
 export interface Validator {
   (data: unknown): boolean;

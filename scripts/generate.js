@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv2020 from "ajv/dist/2020.js";
+import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import openapiTS, { astToString } from "openapi-typescript";
 import YAML from "yaml";
@@ -80,7 +80,7 @@ export function bundleSpec(overlay) {
 }
 
 // Keywords that only annotate: they do not change what validates, so the compiled code leaves them out.
-const ANNOTATION = /^(title|description|example|examples|default|x-.*)$/;
+const ANNOTATION = /^(title|description|example|examples|default|deprecated|readOnly|writeOnly|x-.*)$/;
 const SUBSCHEMA_MAPS = ["properties", "$defs"];
 const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf"];
 
@@ -95,6 +95,8 @@ function withoutAnnotations(schema) {
     else if (typeof value === "object" && !Array.isArray(value)) out[key] = withoutAnnotations(value);
     else out[key] = value;
   }
+  // Compiled as draft-07 (see validatorsModule), where a $ref's siblings would be ignored: none may remain.
+  if (out.$ref && Object.keys(out).length > 1) throw new Error(`a $ref with other validation keywords beside it: ${JSON.stringify(out)}`);
   return out;
 }
 
@@ -106,9 +108,14 @@ function validatorsModule(doc) {
   const parameters = Object.fromEntries(
     Object.entries(doc.components.parameters).map(([name, p]) => [name, { schema: withoutAnnotations(p.schema) }]),
   );
-  const ajv = new Ajv2020({
+  // Draft-07 code: the spec's schemas use nothing of 2020-12 that draft-07 lacks once annotations
+  // are gone (withoutAnnotations refuses a $ref with siblings), and Ajv's 2020-12 code tracks
+  // evaluated properties with assignments that keep every validator in a browser bundle.
+  const ajv = new Ajv({
     allErrors: true,
     strict: true,
+    messages: false, // the client words every violation itself, from its keyword and params
+
     inlineRefs: false, // one function per shared schema (YesNo) keeps the browser bundle small
     code: { source: true, esm: true },
     // int32/int64 only name the integer's width; minimum and maximum already bound it.
@@ -129,7 +136,6 @@ export interface ValidationError {
   instancePath: string;
   keyword: string;
   params: Record<string, unknown>;
-  message?: string;
 }
 export interface Validator {
   (data: unknown): boolean;

@@ -55,22 +55,35 @@ export function validateSettings(settings: unknown, partnerToken?: unknown): Vio
 // began" is judged with a margin of the widest UTC offset; the unique name does the real work.
 const ZONE_MARGIN_MS = 14 * 60 * 60 * 1000;
 
+/** The executor alone, for the method functions below: what a program that wants only some methods builds. */
+export type PartnerCore = ReturnType<typeof createExecutor>;
+export const createPartnerCore: (options: PartnerClientOptions) => PartnerCore = createExecutor;
+
+// One typed line per method over the executor. As functions of a core, a bundler keeps only the
+// methods a program calls, and their validators; createPartnerClient gathers them all.
+export const createInstance = (core: PartnerCore, settings: CreateInstanceRequest, call?: CreateInstanceOptions): Promise<CreateInstanceResult> =>
+  core.execute(operations.createInstance, settings, { ...call, retry: false });
+export const getInstances = (core: PartnerCore, call?: CallOptions): Promise<GetInstancesResult> => core.execute(operations.getInstances, undefined, call);
+export const deleteInstanceAccount = (core: PartnerCore, request: DeleteInstanceAccountRequest, call?: CallOptions): Promise<DeleteInstanceAccountResult> =>
+  core.execute(operations.deleteInstanceAccount, request, call);
+
+export async function findCreatedInstances(core: PartnerCore, { name, since }: FindCreatedInstancesQuery, call?: CallOptions): Promise<GetInstancesResult> {
+  if (typeof name !== "string" || !(since instanceof Date) || Number.isNaN(since.getTime()))
+    throw new TypeError("findCreatedInstances: name must be a string and since a valid Date");
+  const listed = await getInstances(core, call);
+  if (listed.error) return listed;
+  const from = since.getTime() - ZONE_MARGIN_MS;
+  return { data: listed.data.filter((i) => i.name === name && Date.parse(`${i.timeCreated.slice(0, 19)}Z`) >= from) };
+}
+
 export function createPartnerClient(options: PartnerClientOptions): PartnerClient {
-  const { execute, raw, baseUrl } = createExecutor(options);
-  const getInstances = (call?: CallOptions) => execute<PartnerInstance[]>(operations.getInstances, undefined, call);
+  const core = createPartnerCore(options);
   return {
-    createInstance: (settings, call) => execute<CreatedInstance>(operations.createInstance, settings, { ...call, retry: false }),
-    getInstances,
-    deleteInstanceAccount: (request, call) => execute<InstanceDeleted>(operations.deleteInstanceAccount, request, call),
-    async findCreatedInstances({ name, since }, call) {
-      if (typeof name !== "string" || !(since instanceof Date) || Number.isNaN(since.getTime()))
-        throw new TypeError("findCreatedInstances: name must be a string and since a valid Date");
-      const listed = await getInstances(call);
-      if (listed.error) return listed;
-      const from = since.getTime() - ZONE_MARGIN_MS;
-      return { data: listed.data.filter((i) => i.name === name && Date.parse(`${i.timeCreated.slice(0, 19)}Z`) >= from) };
-    },
-    raw,
-    baseUrl,
+    createInstance: (settings, call) => createInstance(core, settings, call),
+    getInstances: (call) => getInstances(core, call),
+    deleteInstanceAccount: (request, call) => deleteInstanceAccount(core, request, call),
+    findCreatedInstances: (query, call) => findCreatedInstances(core, query, call),
+    raw: core.raw,
+    baseUrl: core.baseUrl,
   };
 }

@@ -2,6 +2,12 @@
 export {
   createPartnerClient,
   validateSettings,
+  createPartnerCore,
+  createInstance,
+  getInstances,
+  deleteInstanceAccount,
+  findCreatedInstances,
+  type PartnerCore,
   type PartnerClient,
   type PartnerClientOptions,
   type CreateInstanceOptions,

@@ -29,11 +29,44 @@ function prism() {
   }
   // Prism's server and its HTTP layer are dependencies of its CLI: resolved from there.
   const fromCli = createRequire(cli);
+  deferFaker(createRequire(fromCli.resolve("@stoplight/prism-http")));
   return {
     createServer: fromCli("@stoplight/prism-http-server").createServer,
     getHttpOperationsFromSpec: fromCli("@stoplight/prism-http").getHttpOperationsFromSpec,
     createLogger: fromCli("@stoplight/prism-core").createLogger,
   };
+}
+
+/**
+ * Prism loads Faker, about a third of its start-up, only to invent answers where a spec has no
+ * example; this spec has one on every media type. So Faker is loaded on first use instead: a
+ * stand-in module whose properties load the real one when first read.
+ * @param {NodeJS.Require} fromPrismHttp
+ */
+function deferFaker(fromPrismHttp) {
+  let path;
+  try {
+    path = fromPrismHttp.resolve("@faker-js/faker");
+  } catch {
+    return; // another layout: Prism loads Faker itself, as usual
+  }
+  const cache = fromPrismHttp.cache;
+  if (cache[path]) return;
+  /** @type {any} */
+  let real;
+  const load = () => {
+    if (!real) {
+      delete cache[path];
+      real = fromPrismHttp(path);
+    }
+    return real;
+  };
+  // Prism hands `faker.default` to json-schema-faker at load: a stand-in that loads the real one
+  // when a property of it is first read (only to generate an answer a spec gives no example for).
+  /** @param {string} name */
+  const lazy = (name) => new Proxy({}, { get: (_, key) => load()[name][key], has: (_, key) => key in load()[name] });
+  const stand = { __esModule: true, default: lazy("default"), faker: lazy("faker") };
+  cache[path] = /** @type {any} */ ({ id: path, filename: path, loaded: true, exports: stand });
 }
 
 /**
