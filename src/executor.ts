@@ -219,7 +219,7 @@ export function createExecutor(options: ExecutorOptions) {
   const retry = options.retry;
   retryPolicy(retry, "createPartnerClient");
   const baseUrl = checkedBaseUrl(options.baseUrl ?? defaultBaseUrl);
-  const fetchImpl = customFetch ?? ((input: Request) => globalThis.fetch(input));
+  const fetchImpl: typeof globalThis.fetch = customFetch ?? ((input, init) => globalThis.fetch(input, init));
   const raw = createClient<paths>({ baseUrl, fetch: fetchImpl });
   const mask = masker(partnerToken);
 
@@ -270,7 +270,9 @@ export function createExecutor(options: ExecutorOptions) {
 
     // Sizes are checked before openapi-fetch reads anything: it reads a non-2xx body whole.
     const bounded = async (request: Request) => {
-      const response = await fetchImpl(request);
+      // The signal joins here, once, not on openapi-fetch's Request too: undici follows every
+      // signal it is given with listeners of its own, a cost on every call.
+      const response = await fetchImpl(request, { signal });
       const length = Number(response.headers.get("Content-Length") ?? 0);
       const most = response.ok ? op.maxResponseBytes : ERROR_BODY_BYTES;
       if (length > most) {
@@ -293,7 +295,6 @@ export function createExecutor(options: ExecutorOptions) {
         body: body as never,
         bodySerializer: (serialised: unknown) => serialised as string, // serialised once, in serialise()
         parseAs: "stream",
-        signal,
         // Following a redirect would send the call, and the token, a second time.
         redirect: "manual",
         fetch: bounded,
