@@ -96,7 +96,7 @@ function plainWords(error: ValidationError, field: string, operationId: string):
 }
 
 /** Every way `value` breaks the schema `validate` was compiled from, in plain words. */
-export function check(validate: Validator, value: unknown, subject: string, operationId: string): Violation[] {
+function check(validate: Validator, value: unknown, subject: string, operationId: string): Violation[] {
   if (validate(value)) return [];
   return (validate.errors ?? []).map((error) => {
     const path = error.instancePath.split("/").filter(Boolean);
