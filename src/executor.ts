@@ -193,20 +193,24 @@ class TooLarge extends Error {
 /** Reads a body up to `limit` bytes; past it, stops reading, which closes the connection. */
 async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, limit: number, status: number) {
   if (!body) return "";
-  const decoder = new TextDecoder();
   const reader = body.getReader();
-  let text = "";
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
+    if (done) break;
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw new TooLarge(status, limit, text.slice(0, 4096));
+      throw new TooLarge(status, limit, new TextDecoder().decode(chunks[0]?.subarray(0, 4096)));
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
+  // Decoded once, as fetch's own text() does: per-chunk strings joined cost more memory.
+  const whole = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) whole.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
+  return new TextDecoder().decode(whole);
 }
 
 export function createExecutor(options: ExecutorOptions) {
