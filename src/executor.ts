@@ -190,6 +190,9 @@ class TooLarge extends Error {
   }
 }
 
+/** Stateless when not streaming, so one serves every call. */
+const utf8 = new TextDecoder();
+
 /** Reads a body up to `limit` bytes; past it, stops reading, which closes the connection. */
 async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, limit: number, status: number) {
   if (!body) return "";
@@ -202,15 +205,16 @@ async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, 
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => {});
-      throw new TooLarge(status, limit, new TextDecoder().decode(chunks[0]?.subarray(0, 4096)));
+      throw new TooLarge(status, limit, utf8.decode(chunks[0]?.subarray(0, 4096)));
     }
     chunks.push(value);
   }
+  if (chunks.length <= 1) return utf8.decode(chunks[0]);
   // Decoded once, as fetch's own text() does: per-chunk strings joined cost more memory.
   const whole = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) whole.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
-  return new TextDecoder().decode(whole);
+  return utf8.decode(whole);
 }
 
 export function createExecutor(options: ExecutorOptions) {
