@@ -8,12 +8,16 @@ import { describe, expect, it } from "vitest";
 import { type PartnerResult, createPartnerClient, parseRetryAfter } from "../src/index.js";
 import { callOperation, pathOf } from "./helpers/call.js";
 import { type Handler, answer, loopback } from "./helpers/server.js";
-import { type SpecOperation, operations } from "./helpers/spec.js";
+import { type SpecOperation, operations, spec } from "./helpers/spec.js";
 import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
 
 const withBody = operations.filter((op) => op.request !== undefined);
 const each = (ops: SpecOperation[]) => ops.map((op) => [op.operationId, op] as const);
 const EXCERPT = 200; // the client's excerpt length, an input of these tests, not a fact of the API
+/** The answer field the spec marks `x-secret`: an instance's token. */
+const SECRET = Object.values(spec.components.schemas as Record<string, { properties?: Record<string, { "x-secret"?: boolean }> }>)
+  .flatMap((schema) => Object.entries(schema.properties ?? {}))
+  .find(([, property]) => property["x-secret"])![0];
 
 async function through(handler: Handler, op: SpecOperation, options: Parameters<typeof callOperation>[2] = {}, body?: unknown, timeoutMs = 2000) {
   const server = await loopback(handler);
@@ -125,12 +129,12 @@ describe("5. an id JSON cannot carry exactly is never handed back rounded", () =
 
 describe("6. instance tokens stay out of errors", () => {
   it.each(each(operations))("%s: in an unexpected answer, an error body, a plain-text page, and across the cut", async (_, op) => {
-    const shape = Array.isArray(op.successes[0]!.value) ? [{ apiTokenInstance: INSTANCE_TOKEN, idInstance: "x" }] : { apiTokenInstance: INSTANCE_TOKEN };
+    const shape = Array.isArray(op.successes[0]!.value) ? [{ [SECRET]: INSTANCE_TOKEN, idInstance: "x" }] : { [SECRET]: INSTANCE_TOKEN };
     const handlers: Handler[] = [
       answer(200, shape),
-      answer(403, { code: 403, description: `Forbidden ${INSTANCE_TOKEN}`, apiTokenInstance: INSTANCE_TOKEN, more: [{ apiTokenInstance: INSTANCE_TOKEN }] }),
-      answer(400, `bad: {"apiTokenInstance": "${INSTANCE_TOKEN}"}`),
-      answer(200, `${"x".repeat(EXCERPT - 30)}{"apiTokenInstance":"${INSTANCE_TOKEN}"}`),
+      answer(403, { code: 403, description: `Forbidden ${INSTANCE_TOKEN}`, [SECRET]: INSTANCE_TOKEN, more: [{ [SECRET]: INSTANCE_TOKEN }] }),
+      answer(400, `bad: {"${SECRET}": "${INSTANCE_TOKEN}"}`),
+      answer(200, `${"x".repeat(EXCERPT - 30)}{"${SECRET}":"${INSTANCE_TOKEN}"}`),
     ];
     for (const handler of handlers) {
       const { result } = await through(handler, op);
@@ -141,7 +145,7 @@ describe("6. instance tokens stay out of errors", () => {
 
   it("while idInstance, which a partner needs to recover, is kept", async () => {
     const op = operations.find((o) => o.operationId === "getInstances")!;
-    const { result } = await through(answer(200, [{ idInstance: 1101000300, apiTokenInstance: INSTANCE_TOKEN }]), op);
+    const { result } = await through(answer(200, [{ idInstance: 1101000300, [SECRET]: INSTANCE_TOKEN }]), op);
     expect((errorOf(result) as { excerpt: string }).excerpt).toContain("1101000300");
   });
 });
