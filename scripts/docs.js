@@ -26,7 +26,7 @@ export function buildDocs({ lang = "en", output = join(docsDir, languages[lang].
   const options = {
     lang,
     otherLang: page.other,
-    otherLabel: other === undefined ? "" : page.otherLabel,
+    otherLabel: page.otherLabel,
     // The other page's place relative to this one, as laid out in dist/docs/.
     otherHref: relative(dirname(join(docsDir, page.file)), join(docsDir, other.file)),
     exampleLabel: page.exampleLabel,

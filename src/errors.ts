@@ -101,7 +101,7 @@ export function failure<E extends PartnerClientError>(kind: E["kind"], message: 
 
 const EXCERPT_LENGTH = 200;
 /** Longest text kept from an answer's string value (a 20 MB description is cut to this). */
-export const TEXT_LENGTH = 1000;
+const TEXT_LENGTH = 1000;
 const MASK = "***";
 const SECRET_KEYS = new Set<string>(secretFields);
 // A secret field's value in raw JSON text; a value cut off by the end of the text is masked too.

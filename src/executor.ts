@@ -1,7 +1,7 @@
 // The one executor every partner method goes through. What differs between methods (method,
 // path, validators, retry safety, size limit) comes from generated/operations.js, compiled from
 // spec/; GREEN-API's quirks are handled here once.
-import createClient, { type Client } from "openapi-fetch";
+import createClient from "openapi-fetch";
 import { defaultBaseUrl, partnerTokenRule, transientStatuses } from "../generated/operations.js";
 import type { paths } from "../generated/types.js";
 import { type ValidationError, type Validator, validatePartnerError, validatePartnerToken } from "../generated/validators.js";
@@ -408,5 +408,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-export type Executor = ReturnType<typeof createExecutor>;
-export type { Client };
