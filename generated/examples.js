@@ -40,6 +40,11 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "bad request data"
     },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "unauthorized": {
       "status": 401,
       "mediaType": "application/json",
@@ -48,6 +53,16 @@ export const examples = {
         "description": "Unauthorized"
       }
     },
+    "unauthorizedText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "unauthorizedHtml": {
+      "status": 401,
+      "mediaType": "text/html",
+      "value": "<html><head><title>401 Authorization Required</title></head><body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "forbidden": {
       "status": 403,
       "mediaType": "application/json",
@@ -55,6 +70,16 @@ export const examples = {
         "code": 403,
         "description": "Forbidden"
       }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
     },
     "tooManyRequests": {
       "status": 429,
@@ -69,13 +94,40 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "Too Many Requests"
     },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "quotaExceeded": {
       "status": 466,
       "mediaType": "application/json",
       "value": {
-        "code": 466,
-        "description": "Quota exceeded"
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
       }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
     },
     "internalError": {
       "status": 500,
@@ -90,10 +142,20 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "Internal Server Error"
     },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "badGatewayHtml": {
       "status": 502,
       "mediaType": "text/html",
       "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
     }
   },
   "getInstances": {
@@ -189,6 +251,11 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "bad request data"
     },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "unauthorized": {
       "status": 401,
       "mediaType": "application/json",
@@ -197,6 +264,16 @@ export const examples = {
         "description": "Unauthorized"
       }
     },
+    "unauthorizedText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "unauthorizedHtml": {
+      "status": 401,
+      "mediaType": "text/html",
+      "value": "<html><head><title>401 Authorization Required</title></head><body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "forbidden": {
       "status": 403,
       "mediaType": "application/json",
@@ -204,6 +281,16 @@ export const examples = {
         "code": 403,
         "description": "Forbidden"
       }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
     },
     "tooManyRequests": {
       "status": 429,
@@ -218,13 +305,40 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "Too Many Requests"
     },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "quotaExceeded": {
       "status": 466,
       "mediaType": "application/json",
       "value": {
-        "code": 466,
-        "description": "Quota exceeded"
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
       }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
     },
     "internalError": {
       "status": 500,
@@ -239,10 +353,20 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "Internal Server Error"
     },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "badGatewayHtml": {
       "status": 502,
       "mediaType": "text/html",
       "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
     }
   },
   "deleteInstanceAccount": {
@@ -282,6 +406,11 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "bad request data"
     },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "unauthorized": {
       "status": 401,
       "mediaType": "application/json",
@@ -290,6 +419,16 @@ export const examples = {
         "description": "Unauthorized"
       }
     },
+    "unauthorizedText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "unauthorizedHtml": {
+      "status": 401,
+      "mediaType": "text/html",
+      "value": "<html><head><title>401 Authorization Required</title></head><body><center><h1>401 Authorization Required</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "forbidden": {
       "status": 403,
       "mediaType": "application/json",
@@ -297,6 +436,16 @@ export const examples = {
         "code": 403,
         "description": "Forbidden"
       }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
     },
     "tooManyRequests": {
       "status": 429,
@@ -311,13 +460,40 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "Too Many Requests"
     },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "quotaExceeded": {
       "status": 466,
       "mediaType": "application/json",
       "value": {
-        "code": 466,
-        "description": "Quota exceeded"
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
       }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
     },
     "internalError": {
       "status": 500,
@@ -332,10 +508,1631 @@ export const examples = {
       "mediaType": "text/plain",
       "value": "Internal Server Error"
     },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
     "badGatewayHtml": {
       "status": 502,
       "mediaType": "text/html",
       "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "getStateInstance": {
+    "creating": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": null
+    },
+    "starting": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "stateInstance": "starting"
+      }
+    },
+    "notAuthorized": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "stateInstance": "notAuthorized"
+      }
+    },
+    "authorized": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "stateInstance": "authorized"
+      }
+    },
+    "blocked": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "stateInstance": "blocked"
+      }
+    },
+    "suspended": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "stateInstance": "suspended"
+      }
+    },
+    "pendingPassword": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "stateInstance": "pendingPassword"
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "qr": {
+    "qrCode": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "type": "qrCode",
+        "message": "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAIAQAAAADsdIMmAAAADklEQVR42mMIZVjFgIQBHpwD/XAVyZAAAAAASUVORK5CYII="
+      }
+    },
+    "alreadyLogged": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "type": "alreadyLogged",
+        "message": "instance account already authorized"
+      }
+    },
+    "error": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "type": "error",
+        "message": "instance in starting process try later"
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "getAuthorizationCode": {
+    "authorizationCode": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "status": true,
+        "code": "GAPI2015"
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "getSettings": {
+    "settings": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "wid": "79876543210@c.us",
+        "webhookUrl": "https://mysite.com/webhook/green-api/",
+        "webhookUrlToken": "f93537eb3e8fed66847b5bd",
+        "delaySendMessagesMilliseconds": 0,
+        "markIncomingMessagesReaded": "no",
+        "markIncomingMessagesReadedOnReply": "no",
+        "sharedSession": "no",
+        "proxyInstance": "system proxy",
+        "outgoingWebhook": "yes",
+        "outgoingMessageWebhook": "no",
+        "outgoingAPIMessageWebhook": "no",
+        "incomingWebhook": "yes",
+        "deviceWebhook": "no",
+        "statusInstanceWebhook": "no",
+        "stateWebhook": "yes",
+        "enableMessagesHistory": "no",
+        "keepOnlineStatus": "no",
+        "pollMessageWebhook": "no",
+        "incomingBlockWebhook": "no",
+        "incomingCallWebhook": "no",
+        "editedMessageWebhook": "no",
+        "deletedMessageWebhook": "no"
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "setSettings": {
+    "settingsSaved": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "saveSettings": true
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "logout": {
+    "loggedOut": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "isLogout": true
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "reboot": {
+    "rebooting": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "isReboot": true
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "receiveNotification": {
+    "receivedIncomingText": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "receiptId": 1234567,
+        "body": {
+          "typeWebhook": "incomingMessageReceived",
+          "instanceData": {
+            "idInstance": 1101000001,
+            "wid": "79001234567@c.us",
+            "typeInstance": "whatsapp"
+          },
+          "timestamp": 1767225601,
+          "idMessage": "F7AEC1B7086ECDC7E6E45923F5EDB825",
+          "senderData": {
+            "chatId": "79007654321@c.us",
+            "chatName": "Bob",
+            "sender": "79007654321@c.us",
+            "senderName": "Bob",
+            "senderContactName": "Bob (customer)"
+          },
+          "messageData": {
+            "typeMessage": "textMessage",
+            "textMessageData": {
+              "textMessage": "Hello! Is the blue bicycle still for sale?"
+            }
+          }
+        }
+      }
+    },
+    "receivedUndescribedKind": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "receiptId": 1234568,
+        "body": {
+          "typeWebhook": "outgoingCall",
+          "instanceData": {
+            "idInstance": 1101000001,
+            "wid": "79001234567@c.us",
+            "typeInstance": "whatsapp"
+          },
+          "timestamp": 1767225700,
+          "idMessage": "5B2C8E1A7D3F4A6B9C0D1E2F3A4B5C6D",
+          "from": "79007654321@c.us",
+          "isVideo": false,
+          "duration": 42,
+          "status": "hungUp",
+          "participants": []
+        }
+      }
+    },
+    "emptyQueue": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": null
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "deleteNotification": {
+    "notificationDeleted": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "result": true
+      }
+    },
+    "notificationNotDeleted": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "result": false
+      }
+    },
+    "notificationNotDeletedTelegram": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "result": false,
+        "reason": "notification not found"
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
     }
   }
 };

@@ -27,10 +27,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create an instance on the partner's account
-         * @description Creates a new WhatsApp or MAX instance on the partner's account. The settings in the body
-         *     are optional, but **at least one must be given**; settings left out are off (an instance
-         *     created without settings has every setting off).
+         * Create an instance
+         * @description Creates a new instance on the partner's account. The settings in the body are optional, but
+         *     **at least one must be given**; settings left out are off (an instance created without
+         *     settings has every setting off).
+         *
+         *     **Which messenger** (WhatsApp, MAX or Telegram) the new instance serves is not a field of the
+         *     request, and GREEN-API does not document what decides it. What is known: the answer's
+         *     `typeInstance` tells which one was created (`whatsapp`, `v3` for MAX, `telegram`). The
+         *     partner's plan or console settings probably decide it; that is unverified.
          *
          *     - **Failure comes back as HTTP 200** with a body `{code, description}` (see
          *       `PartnerError`): always check the body, not only the status.
@@ -127,7 +132,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Delete an instance of the partner's
+         * Delete an instance
          * @description Deletes one instance of the partner's, by its `idInstance`. The instance stays in
          *     `getInstances`' list, with `deleted` true, for 3 months.
          *
@@ -150,8 +155,715 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/waInstance{idInstance}/getStateInstance/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get the instance's state
+         * @description The instance's state: where it stands between creation and a linked phone, and after.
+         *     **Poll it after createInstance**: the answer is `null` while the instance is still being
+         *     created (up to about 5 minutes), then `starting`, then `notAuthorized`, when a phone can be
+         *     linked (qr or getAuthorizationCode); `authorized` once it is.
+         *
+         *     - **The set of states differs per messenger and grows**: WhatsApp has `sleepMode` and
+         *       (deprecated) `yellowCard`; Telegram has `pendingPassword` (and, deprecated,
+         *       `pendingCode`); MAX and Telegram document `suspended`. Any other string may come: treat it
+         *       as a state this version does not know.
+         *     - Still `starting` after 5 minutes: GREEN-API advises reboot, then its support.
+         *     - **Failures come with real HTTP statuses** (400, 401, 403, 429, 466, 499, 5xx), not inside
+         *       HTTP 200 as for the partner methods. For minutes after creation a new instance may answer
+         *       400 "Instance account is expired": wait and ask again.
+         *     - **Safe to resend** (`x-retry-safe`): it only reads.
+         */
+        get: operations["getStateInstance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/qr/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a QR code to link a phone
+         * @description A QR code to link a phone to the instance: the person opens the messenger on the phone
+         *     (WhatsApp: Linked devices) and scans it. Call it once the state is `notAuthorized`.
+         *
+         *     - The answer's `type` says what `message` holds: `qrCode` (a PNG image in base64),
+         *       `alreadyLogged` (a phone is linked already: call logout first to link another) or
+         *       `error`. Telegram adds `already_registered`; other kinds may come.
+         *     - **The code changes**: WhatsApp makes a new one every 20 seconds, MAX and Telegram every
+         *       5. Ask again every 1 to 2 seconds while it is shown, and stop once the state is
+         *       `authorized`.
+         *     - MAX: linking by QR code needs the account's password turned off. WhatsApp can also link
+         *       by phone number (getAuthorizationCode).
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): it only reads.
+         */
+        get: operations["qr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/getAuthorizationCode/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a phone pairing code
+         * @description **WhatsApp only.** Links a phone by its number instead of a QR code: GREEN-API answers a
+         *     pairing code, which the person enters in WhatsApp on that phone (Linked devices, Link with
+         *     phone number) within about 2.5 minutes. The instance must not be authorized. MAX and
+         *     Telegram link by QR code (qr).
+         *
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Not resent** (`x-retry-safe: false`): each call issues a new code, and the code the
+         *       person may already be typing stops working; repeated calls with wrong codes have been
+         *       reported to leave the instance `starting`. Call again only when the person asks.
+         */
+        post: operations["getAuthorizationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/getSettings/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get the instance's settings
+         * @description The instance's settings and the linked account's id (`wid`, `""` while no phone is
+         *     linked). Use it to check that setSettings (or createInstance's settings) took effect:
+         *     that takes up to about 5 minutes.
+         *
+         *     - Not createInstance's field set: no `name`; more fields, some deprecated; MAX and
+         *       Telegram add `typeInstance`. `delaySendMessagesMilliseconds` may be `0` here.
+         *     - **`webhookUrlToken` comes back in clear**: a secret, keep it out of logs.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): it only reads.
+         */
+        get: operations["getSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/setSettings/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the instance's settings
+         * @description Changes some of the instance's settings: **at least one**; a setting left out keeps its
+         *     value. Not createInstance's field set: no `name`, and settings createInstance does not
+         *     take (see `SetSettingsRequest`).
+         *
+         *     - **The instance restarts** to apply them, and they take effect within about 5 minutes:
+         *       meanwhile it answers `starting` (and 400 "instance in starting process"). Check with
+         *       getSettings.
+         *     - `webhookUrl` must be `""` to receive notifications by polling instead of webhooks.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Not resent** (`x-retry-safe: false`): each call restarts the instance again, delaying
+         *       it by minutes. After a timeout or a lost connection, check with getSettings before
+         *       calling again.
+         */
+        post: operations["setSettings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/logout/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Log the phone out
+         * @description Unlinks the phone from the instance, which becomes `notAuthorized` again: a new phone can
+         *     then be linked (qr). **Call it before deleteInstanceAccount** on an authorized instance:
+         *     deleting does not log the phone out.
+         *
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): logging out an instance that is logged out already
+         *       changes nothing.
+         */
+        get: operations["logout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/reboot/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Restart the instance
+         * @description Restarts the instance; it answers `starting` for a while, then its state before. GREEN-API
+         *     advises it for an instance still `starting` more than 5 minutes after creation.
+         *
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Not resent** (`x-retry-safe: false`): each call restarts the instance again. After a
+         *       timeout or a lost connection, poll getStateInstance instead.
+         */
+        get: operations["reboot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/receiveNotification/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Receive the next notification
+         * @description Receiving by polling, instead of a webhook server: hands out the oldest notification of the
+         *     instance's queue (first in, first out), the same `Notification` a webhook would have sent,
+         *     with a `receiptId`. Handle it, then delete it with
+         *     [deleteNotification](#operation/deleteNotification); until then it stays first and comes
+         *     again. The answer is `null` when no notification arrived within `receiveTimeout`.
+         *
+         *     - **Polling and webhooks exclude each other**: the instance's `webhookUrl` must be `""`
+         *       (set by createInstance or setSettings), or the notifications go to the webhook instead.
+         *     - Notifications wait in the queue for 24 hours. Which ones arrive depends on the same
+         *       settings as the webhooks ([Webhooks](#tag/Webhooks)); with none on, the answer is always
+         *       `null`.
+         *     - The call waits up to `receiveTimeout` seconds for a notification: a client's timeout
+         *       must be longer.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): nothing is deleted by receiving, so a resend hands
+         *       out the same notification again at worst, which a receiver skips by its key
+         *       (`x-dedup-key` of its webhook).
+         */
+        get: operations["receiveNotification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/deleteNotification/{apiTokenInstance}/{receiptId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+                /**
+                 * @description The `receiptId` that receiveNotification handed out with the notification to delete.
+                 * @example 1234567
+                 */
+                receiptId: components["parameters"]["receiptId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a received notification
+         * @description Deletes from the instance's queue the notification that
+         *     [receiveNotification](#operation/receiveNotification) handed out with this `receiptId`,
+         *     so that the next one comes. Delete a notification only once it is handled: a notification
+         *     never deleted comes again, a deleted one never does.
+         *
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): deleting twice deletes nothing more; the second
+         *       answer is `{"result": false}`.
+         */
+        delete: operations["deleteNotification"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    incomingMessageReceived: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Incoming message
+         * @description A message the instance received, in a personal chat or a group, with its content in
+         *     `messageData` by kind (`typeMessage`). Needs the setting `incomingWebhook`; polls, edits
+         *     and deletions also need `pollMessageWebhook`, `editedMessageWebhook` and
+         *     `deletedMessageWebhook` (see [createInstance](#operation/createInstance)). Every
+         *     messenger; chat and message ids differ (`SenderData`, `idMessage`).
+         *
+         *     Key: the instance, the chat and the message id (GREEN-API's own advice: `idMessage` is
+         *     unique only within a chat).
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["incomingMessageReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    outgoingMessageReceived: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Message sent from the phone
+         * @description A message the account sent from the phone, the web version or the desktop app, not through
+         *     the API; the same shape as an incoming message. Needs the setting `outgoingMessageWebhook`
+         *     (see [createInstance](#operation/createInstance)). Every messenger.
+         *
+         *     Key: the instance, the chat and the message id.
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["outgoingMessageReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    outgoingAPIMessageReceived: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Message sent through the API
+         * @description A message the instance sent through the API; the same shape as an incoming message. Needs
+         *     the setting `outgoingAPIMessageWebhook` (see [createInstance](#operation/createInstance)).
+         *     Every messenger.
+         *
+         *     Key: the instance, the chat and the message id.
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["outgoingAPIMessageReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    outgoingMessageStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Status of a sent message
+         * @description The status of a message the instance sent (sent, delivered, read, failed). Needs the
+         *     setting `outgoingWebhook`, together with `outgoingMessageWebhook` or
+         *     `outgoingAPIMessageWebhook` for the messages of that origin (see
+         *     [createInstance](#operation/createInstance)); `failed` comes even when it is off. Every
+         *     messenger.
+         *
+         *     Key: the instance, the chat, the message id and the status (inferred: one message has
+         *     several statuses, each sent once).
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["outgoingMessageStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    stateInstanceChanged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Authorization state changed
+         * @description The instance's authorization state changed: a phone was linked (`authorized`), logged
+         *     out (`notAuthorized`), blocked, and so on. Needs the setting `stateWebhook` (see
+         *     [createInstance](#operation/createInstance)). Every messenger. **No notification reports
+         *     that an instance was created or deleted**: after createInstance, poll the instance's state.
+         *
+         *     Key: the instance, the state and the time (inferred: the notification has no id).
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["stateInstanceChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    incomingCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Incoming call
+         * @description **WhatsApp only.** A call to the account: when it rings, and how it ended. Needs both
+         *     settings `incomingCallWebhook` and `incomingWebhook` (see
+         *     [createInstance](#operation/createInstance)); GREEN-API's documentation of createInstance
+         *     marks `incomingCallWebhook` as temporarily not working.
+         *
+         *     Key: the instance, the caller, the call id and the status (inferred).
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["incomingCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    quotaExceeded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan limit reached
+         * @description A limit of the instance's plan is used up (the number of chats of a free plan). No
+         *     setting turns it on or off: it comes whenever a `webhookUrl` is set (not verified).
+         *     Every messenger.
+         *
+         *     Key: the instance, the quota, its status and the time (inferred; GREEN-API's example shows
+         *     no `timestamp`, and without one a quota's state is reported once).
+         *
+         *     **Delivery.** GREEN-API POSTs one notification per request to the instance's `webhookUrl`
+         *     and waits up to 180 seconds for HTTP 200; on anything else it sends the same notification
+         *     again after 60 seconds, for up to 24 hours, and the instance's later notifications wait
+         *     meanwhile (inferred). **Duplicates happen**: skip a notification whose key
+         *     (`x-dedup-key`) you have seen. Details: [Webhooks](#tag/Webhooks).
+         */
+        post: operations["quotaExceeded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -218,6 +930,7 @@ export interface components {
             markIncomingMessagesReadedOnReply?: components["schemas"]["YesNo"];
             /**
              * @description Receive webhooks with the statuses of sent messages (`yes`, `no`). Default `no`.
+             *     Turns on the webhook [outgoingMessageStatus](#operation/outgoingMessageStatus).
              * @default no
              * @example yes
              */
@@ -225,12 +938,14 @@ export interface components {
             /**
              * @description Receive webhooks for messages sent from the phone, the web version or the desktop
              *     version (`yes`, `no`). Default `no`.
+             *     Turns on the webhook [outgoingMessageReceived](#operation/outgoingMessageReceived).
              * @default no
              * @example yes
              */
             outgoingMessageWebhook?: components["schemas"]["YesNo"];
             /**
              * @description Receive webhooks for messages sent through the API (`yes`, `no`). Default `no`.
+             *     Turns on the webhook [outgoingAPIMessageReceived](#operation/outgoingAPIMessageReceived).
              * @default no
              * @example yes
              */
@@ -238,12 +953,14 @@ export interface components {
             /**
              * @description Receive webhooks when the instance's authorization state changes (`yes`, `no`).
              *     Default `no`.
+             *     Turns on the webhook [stateInstanceChanged](#operation/stateInstanceChanged).
              * @default no
              * @example yes
              */
             stateWebhook?: components["schemas"]["YesNo"];
             /**
              * @description Receive webhooks for incoming messages and files (`yes`, `no`). Default `no`.
+             *     Turns on the webhook [incomingMessageReceived](#operation/incomingMessageReceived), and with `incomingCallWebhook` [incomingCall](#operation/incomingCall).
              * @default no
              * @example yes
              */
@@ -258,6 +975,7 @@ export interface components {
             /**
              * @description **Temporarily not working.** Receive webhooks about polls (`yes`, `no`). Default `no`.
              *     Listed only in the code samples of GREEN-API's documentation.
+             *     Adds polls and votes (`pollMessage`, `pollUpdateMessage`) to the message webhooks, [incomingMessageReceived](#operation/incomingMessageReceived) and the outgoing ones.
              * @default no
              * @example no
              */
@@ -265,6 +983,7 @@ export interface components {
             /**
              * @description **Temporarily not working.** Receive webhooks about incoming calls (`yes`, `no`).
              *     Default `no`. Listed only in the code samples of GREEN-API's documentation.
+             *     With `incomingWebhook`, turns on the webhook [incomingCall](#operation/incomingCall).
              * @default no
              * @example no
              */
@@ -272,6 +991,7 @@ export interface components {
             /**
              * @description **Temporarily not working.** Receive webhooks about edited messages (`yes`, `no`).
              *     Default `no`. Listed only in the code samples of GREEN-API's documentation.
+             *     Adds edited messages (`editedMessage`) to the message webhooks, [incomingMessageReceived](#operation/incomingMessageReceived) and the outgoing ones.
              * @default no
              * @example no
              */
@@ -279,6 +999,7 @@ export interface components {
             /**
              * @description **Temporarily not working.** Receive webhooks about deleted messages (`yes`, `no`).
              *     Default `no`. Listed only in the code samples of GREEN-API's documentation.
+             *     Adds deleted messages (`deletedMessage`) to the message webhooks, [incomingMessageReceived](#operation/incomingMessageReceived) and the outgoing ones.
              * @default no
              * @example no
              */
@@ -309,7 +1030,7 @@ export interface components {
          *     with the known values, and treat any other as a messenger this version does not know.
          * @example v3
          */
-        TypeInstance: components["schemas"]["TypeInstanceKnown"] | string;
+        TypeInstance: components["schemas"]["TypeInstanceKnown"] | (string & {});
         /**
          * CreatedInstance
          * @description The instance that was created. It still has to be authorized (QR code or phone pairing)
@@ -353,11 +1074,11 @@ export interface components {
             description: string;
         };
         /**
-         * CreateInstanceResult
+         * CreateInstanceResponseBody
          * @description What an HTTP 200 carries: **either** a created instance **or** GREEN-API's error body. Exactly
          *     one branch matches any body: an error always has `code`, and a created instance never has it.
          */
-        CreateInstanceResult: components["schemas"]["CreatedInstance"] | components["schemas"]["PartnerError"];
+        CreateInstanceResponseBody: components["schemas"]["CreatedInstance"] | components["schemas"]["PartnerError"];
         /**
          * PlainTextError
          * @description An error that is not JSON: GREEN-API's own plain text, or a page from a proxy in front of it.
@@ -365,6 +1086,75 @@ export interface components {
          * @example bad request data
          */
         PlainTextError: string;
+        /**
+         * QuotaStatus
+         * @description One quota of the partner's plan, as GREEN-API describes it when the quota is used up. Every
+         *     field may be missing or `null`, and fields this contract does not name are kept: GREEN-API's
+         *     pages on quotas disagree with themselves (a table types `used` and `total` as strings, its
+         *     example has numbers), so this is read tolerantly.
+         */
+        QuotaStatus: {
+            /**
+             * @description What the quota counts, such as a method's name or `correspondents`.
+             * @example createInstance
+             */
+            method?: string | null;
+            /**
+             * Format: int64
+             * @description How much of the quota is used. A number in GREEN-API's examples, a string in one of its
+             *     tables: both are accepted.
+             * @example 10
+             */
+            used?: number | string | null;
+            /**
+             * Format: int64
+             * @description The size of the quota; a number or a string, as `used`.
+             * @example 10
+             */
+            total?: number | string | null;
+            /**
+             * @description GREEN-API's name for the quota's state, such as `QUOTE_EXCEEDED` (its spelling). Any string
+             *     is accepted: compare with the values you know.
+             * @example QUOTE_EXCEEDED
+             */
+            status?: string | null;
+            /**
+             * @description GREEN-API's text about the quota, in English.
+             * @example Monthly quota has been exceeded
+             */
+            description?: string | null;
+        };
+        /**
+         * QuotaExceededError
+         * @description The body of a `466`, as GREEN-API's "466 error body" page documents it: quota objects, not
+         *     `{code, description}`. `invokeStatus` describes the quota of calls, `correspondentsStatus`
+         *     the quota of chats. Either may be missing or `null`, and fields this contract does not name
+         *     are kept, so that an answer shaped a little differently still reads as what it is.
+         */
+        QuotaExceededError: {
+            /**
+             * @description The quota of calls of the method, when it is what ran out.
+             * @example {
+             *       "method": "createInstance",
+             *       "used": 10,
+             *       "total": 10,
+             *       "status": "QUOTE_EXCEEDED",
+             *       "description": "Monthly quota has been exceeded"
+             *     }
+             */
+            invokeStatus?: components["schemas"]["QuotaStatus"] | null;
+            /**
+             * @description The quota of correspondents (chats), when it is what ran out.
+             * @example {
+             *       "method": "correspondents",
+             *       "used": 3,
+             *       "total": 3,
+             *       "status": "QUOTE_EXCEEDED",
+             *       "description": "Correspondents quota has been exceeded"
+             *     }
+             */
+            correspondentsStatus?: components["schemas"]["QuotaStatus"] | null;
+        };
         /**
          * GreenApiTime
          * @description A time as GREEN-API sends it: `YYYY-MM-DDTHH:MM:SS`, for example `2022-06-03T18:39:44`, with
@@ -381,13 +1171,15 @@ export interface components {
          * @description One instance of the partner's, as `getInstances` lists it: live ones and those deleted in the
          *     last 3 months.
          *
-         *     **Required fields, and why.** Only the fields a caller needs to tell instances apart, use one
-         *     and find the one a call created are required: `idInstance`, `name`, `typeInstance`,
-         *     `apiTokenInstance`, `timeCreated` and `deleted`. Every other documented field is optional, so
-         *     that a real list never turns into an error over a field the documentation lists but a caller
-         *     does not need: `typeAccount` and `partnerUserUiid` are deprecated, `isFree` and `isPartner`
-         *     are missing from GREEN-API's 2022 example, `messenger` appears only in its Telegram
-         *     documentation. Fields this contract does not name are allowed, and kept.
+         *     **Required fields, and why.** Only what this package's client promises needs is required:
+         *     `idInstance` (to use or delete the instance), `name` and `timeCreated` (how
+         *     `findCreatedInstances` finds the instance a create made). Every other field may be missing or
+         *     `null`, so that one odd item never turns the whole list into an error. `apiTokenInstance` in
+         *     particular: GREEN-API's tracker has an open request (#815) to stop listing it after creation,
+         *     so keep the token `createInstance` answered. Other fields: `typeAccount` and `partnerUserUiid`
+         *     are deprecated, `isFree` and `isPartner` are missing from GREEN-API's 2022 example,
+         *     `messenger` appears only in its Telegram documentation. Fields this contract does not name are
+         *     allowed, and kept.
          */
         PartnerInstance: {
             /**
@@ -400,20 +1192,23 @@ export interface components {
              * @example Instance 1101728004
              */
             name: string;
-            /** @example whatsapp */
-            typeInstance: components["schemas"]["TypeInstance"];
+            /**
+             * @description Messenger of the instance (see `TypeInstance`).
+             * @example whatsapp
+             */
+            typeInstance?: components["schemas"]["TypeInstance"] | null;
             /**
              * @deprecated
              * @description Deprecated by GREEN-API; `""` in every example.
              * @example
              */
-            typeAccount?: string;
+            typeAccount?: string | null;
             /**
              * @deprecated
              * @description Deprecated by GREEN-API; `""` in every example.
              * @example
              */
-            partnerUserUiid?: string;
+            partnerUserUiid?: string | null;
             /**
              * @description When the instance was created, in GREEN-API's zone-less time format.
              * @example 2022-06-03T18:39:44
@@ -424,50 +1219,50 @@ export interface components {
              *     `0001-01-01T00:00:00`, which means "not deleted", not a real time.
              * @example 0001-01-01T00:00:00
              */
-            timeDeleted?: components["schemas"]["GreenApiTime"];
+            timeDeleted?: components["schemas"]["GreenApiTime"] | null;
             /**
              * @description **Secret.** API token of the instance, used by every method of that instance. Keep it
-             *     out of logs; this package's errors mask it.
+             *     out of logs; this package's errors mask it. GREEN-API may stop listing it (#815).
              * @example 1f2485e80f474293b935f77d78c64e76fa4bdceb417a4998a4
              */
-            apiTokenInstance: string;
+            apiTokenInstance?: string | null;
             /**
              * @description `true` once the instance is deleted. Deleted instances stay in the list for 3 months.
              * @example false
              */
-            deleted: boolean;
+            deleted?: boolean | null;
             /**
              * @description The instance's plan, such as `PARTNER_23`. New plans appear, so any string is accepted.
              * @example PARTNER_23
              */
-            tariff?: string;
+            tariff?: string | null;
             /**
              * @description The instance is on the free ("Developer") plan. Missing from GREEN-API's 2022 example.
              * @example false
              */
-            isFree?: boolean;
+            isFree?: boolean | null;
             /**
              * @description The instance is on the "Partner" plan. Missing from GREEN-API's 2022 example.
              * @example true
              */
-            isPartner?: boolean;
+            isPartner?: boolean | null;
             /**
              * @description When the instance's paid period ends, same format; partner instances renew daily.
              * @example 2022-06-09T18:39:44
              */
-            expirationDate?: components["schemas"]["GreenApiTime"];
+            expirationDate?: components["schemas"]["GreenApiTime"] | null;
             /**
              * @description The paid period has ended (GREEN-API's WhatsApp documentation says "expired", its
              *     Telegram documentation "payment overdue").
              * @example false
              */
-            isExpired?: boolean;
+            isExpired?: boolean | null;
             /**
              * @description Messenger of the instance, as GREEN-API's Telegram documentation names it (`telegram`,
              *     `whatsapp`, `v3`); only that documentation shows it.
              * @example telegram
              */
-            messenger?: components["schemas"]["TypeInstance"];
+            messenger?: components["schemas"]["TypeInstance"] | null;
         };
         /**
          * PartnerInstanceList
@@ -477,11 +1272,11 @@ export interface components {
          */
         PartnerInstanceList: components["schemas"]["PartnerInstance"][];
         /**
-         * GetInstancesResult
+         * GetInstancesResponseBody
          * @description What an HTTP 200 carries: **either** the list of the partner's instances (a JSON array) **or**
          *     GREEN-API's error body (a JSON object). Exactly one branch matches any body.
          */
-        GetInstancesResult: components["schemas"]["PartnerInstanceList"] | components["schemas"]["PartnerError"];
+        GetInstancesResponseBody: components["schemas"]["PartnerInstanceList"] | components["schemas"]["PartnerError"];
         /**
          * DeleteInstanceAccountRequest
          * @description The instance to delete, by its id. Nothing else may be sent.
@@ -509,12 +1304,1391 @@ export interface components {
             deleteInstanceAccount: true;
         };
         /**
-         * DeleteInstanceAccountResult
+         * DeleteInstanceAccountResponseBody
          * @description What an HTTP 200 carries: **either** the deletion **or** GREEN-API's error body, such as
          *     `{"code": 404, "description": "Not found"}` for an instance that does not exist or is already
          *     deleted. Exactly one branch matches any body.
          */
-        DeleteInstanceAccountResult: components["schemas"]["InstanceDeleted"] | components["schemas"]["PartnerError"];
+        DeleteInstanceAccountResponseBody: components["schemas"]["InstanceDeleted"] | components["schemas"]["PartnerError"];
+        /**
+         * InstanceStateKnown
+         * @description The states of an instance known to this contract. Which of them occur depends on the messenger.
+         * @example authorized
+         * @enum {string}
+         */
+        InstanceStateKnown: "notAuthorized" | "authorized" | "starting" | "blocked" | "suspended" | "sleepMode" | "yellowCard" | "pendingPassword" | "pendingCode";
+        /**
+         * InstanceState
+         * @description State of an instance, as GREEN-API names it. The set differs per messenger and grows
+         *     (`suspended` and `pendingPassword` came later; `yellowCard` and `pendingCode` are
+         *     deprecated), so any string is accepted: compare with the known values, and treat any other
+         *     as a state this version does not know.
+         * @example notAuthorized
+         */
+        InstanceState: components["schemas"]["InstanceStateKnown"] | (string & {});
+        /**
+         * StateInstance
+         * @description The instance's state. Fields this contract does not name are allowed, and kept.
+         */
+        StateInstance: {
+            /**
+             * @description State of the instance. `notAuthorized` means it is ready to be linked to a phone;
+             *     `authorized`, that it works. See `InstanceStateKnown` for the others.
+             * @example notAuthorized
+             */
+            stateInstance: components["schemas"]["InstanceState"];
+        };
+        /**
+         * QrTypeKnown
+         * @description The kinds of `qr` answer known to this contract.
+         * @example qrCode
+         * @enum {string}
+         */
+        QrTypeKnown: "qrCode" | "alreadyLogged" | "error" | "already_registered";
+        /**
+         * QrType
+         * @description What `message` holds. New kinds may appear (Telegram adds `already_registered`), so any
+         *     string is accepted: treat an unknown one as "no QR code to show".
+         * @example qrCode
+         */
+        QrType: components["schemas"]["QrTypeKnown"] | (string & {});
+        /**
+         * Qr
+         * @description A QR code to link a phone to the instance, or why there is none. Fields this contract does
+         *     not name are allowed, and kept.
+         */
+        Qr: {
+            /**
+             * @description What `message` holds (`qrCode`, `alreadyLogged`, `error`).
+             * @example qrCode
+             */
+            type: components["schemas"]["QrType"];
+            /**
+             * @description With `qrCode`: the QR code, a PNG image in base64 (no prefix: to show it in a page, use
+             *     `data:image/png;base64,` followed by it). With `alreadyLogged` or `error`: a text for a
+             *     person.
+             * @example instance account already authorized
+             */
+            message: string;
+        };
+        /**
+         * GetAuthorizationCodeRequest
+         * @description The phone to link to the instance by a pairing code. Nothing else may be sent.
+         */
+        GetAuthorizationCodeRequest: {
+            /**
+             * Format: int64
+             * @description The phone number in international format, as a number: country code and number, digits
+             *     only, no `+`, no leading `00` (`79876543210`). At most 15 digits (ITU-T E.164).
+             * @example 79876543210
+             */
+            phoneNumber: number;
+        };
+        /**
+         * AuthorizationCode
+         * @description A pairing code for the phone. Enter it in WhatsApp on that phone (Linked devices, Link with
+         *     phone number) within about 2.5 minutes. Fields this contract does not name are allowed, and
+         *     kept.
+         */
+        AuthorizationCode: {
+            /**
+             * @description `true`: a code was issued (in `code`).
+             * @example true
+             */
+            status: boolean;
+            /**
+             * @description The pairing code, such as `GAPI2015`. Valid for about 2.5 minutes.
+             * @example GAPI2015
+             */
+            code?: string;
+        };
+        /**
+         * InstanceSettings
+         * @description The instance's settings, as getSettings returns them. Not createInstance's field set: no
+         *     `name`, and more fields (`wid`, the deprecated settings, and on MAX and Telegram
+         *     `typeInstance`). Every field but `wid` is optional and fields this contract does not name
+         *     are allowed, and kept: GREEN-API adds settings (SDKs already read `autoTyping`,
+         *     `linkPreview` and `enableLidMode`, unverified in its documentation).
+         *
+         *     **`webhookUrlToken` comes back in clear**: it is a secret, masked by this package's errors;
+         *     keep it out of logs.
+         */
+        InstanceSettings: {
+            /**
+             * @description The linked account's id, such as `79876543210@c.us` on WhatsApp. The empty string `""`
+             *     while no phone is linked.
+             * @example 79876543210@c.us
+             */
+            wid: string;
+            /**
+             * @description The instance's messenger; GREEN-API's MAX and Telegram documentation shows it, its WhatsApp documentation does not.
+             * @example v3
+             */
+            typeInstance?: components["schemas"]["TypeInstance"];
+            /**
+             * @description URL that GREEN-API sends this instance's webhooks to; `""` when webhooks are off (or received by polling).
+             * @example https://mysite.com/webhook/green-api/
+             */
+            webhookUrl?: string;
+            /**
+             * @description **Secret, returned in clear.** The token GREEN-API sends in the `Authorization` header of
+             *     every webhook request; `""` for none.
+             * @example f93537eb3e8fed66847b5bd
+             */
+            webhookUrlToken?: string;
+            /**
+             * Format: int64
+             * @description Delay between outgoing messages, in milliseconds. May be `0` here (seen in real answers)
+             *     although setSettings takes at least 500, so no lower bound but 0 is assumed.
+             * @example 1000
+             */
+            delaySendMessagesMilliseconds?: number;
+            /**
+             * @description Incoming messages are marked as read (`yes`, `no`).
+             * @example no
+             */
+            markIncomingMessagesReaded?: components["schemas"]["YesNo"];
+            /**
+             * @description Incoming messages are marked as read when a message is sent to the chat through the API (`yes`, `no`).
+             * @example no
+             */
+            markIncomingMessagesReadedOnReply?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks with the statuses of sent messages (`yes`, `no`).
+             * @example yes
+             */
+            outgoingWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks for messages sent from the phone, the web version or the desktop version (`yes`, `no`).
+             * @example yes
+             */
+            outgoingMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks for messages sent through the API (`yes`, `no`).
+             * @example yes
+             */
+            outgoingAPIMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks when the instance's authorization state changes (`yes`, `no`).
+             * @example yes
+             */
+            stateWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks for incoming messages and files (`yes`, `no`).
+             * @example yes
+             */
+            incomingWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description The account is shown as online (`yes`, `no`).
+             * @example no
+             */
+            keepOnlineStatus?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks about polls and votes (`yes`, `no`).
+             * @example no
+             */
+            pollMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description WhatsApp only. Webhooks about incoming calls (`yes`, `no`).
+             * @example no
+             */
+            incomingCallWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description WhatsApp only, beta. Webhooks about calls made from the phone (`yes`, `no`).
+             * @example no
+             */
+            outgoingCallWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks about edited messages (`yes`, `no`).
+             * @example no
+             */
+            editedMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks about deleted messages (`yes`, `no`).
+             * @example no
+             */
+            deletedMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            deviceWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            incomingBlockWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            statusInstanceWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            enableMessagesHistory?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            sharedSession?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API. The account's country code; may be `""`.
+             * @example
+             */
+            countryInstance?: string;
+            /**
+             * @description The proxy the instance connects through, such as `system proxy`; not a setting of setSettings.
+             * @example system proxy
+             */
+            proxyInstance?: string;
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API; may be `""`.
+             * @example
+             */
+            typeAccount?: string;
+        };
+        /**
+         * SetSettingsRequest
+         * @description Settings to change. Every field is optional, but **at least one must be given**; a setting
+         *     left out keeps its current value. This is not createInstance's field set: there is no
+         *     `name` (set in the console), and there are settings createInstance does not take
+         *     (`outgoingCallWebhook`, and the deprecated ones GREEN-API's setSettings page still lists).
+         *
+         *     Unknown fields are rejected, for the reason createInstance gives: GREEN-API silently ignores
+         *     a misspelt setting. Settings that only some SDKs send (`proxyInstance`, `autoTyping`,
+         *     `linkPreview`, `enableLidMode`) are not in GREEN-API's documentation of setSettings, so they
+         *     are refused here too (unverified whether GREEN-API takes them).
+         */
+        SetSettingsRequest: {
+            /**
+             * @description URL that GREEN-API sends this instance's webhooks to. The empty string `""` turns
+             *     webhooks off; it must be `""` to receive notifications by polling (receiveNotification).
+             * @example https://mysite.com/webhook/green-api/
+             */
+            webhookUrl?: string;
+            /**
+             * @description **Secret.** Token for your webhook server: GREEN-API sends it in the `Authorization`
+             *     header of every webhook request. The empty string `""` means no token.
+             * @example f93537eb3e8fed66847b5bd
+             */
+            webhookUrlToken?: string;
+            /**
+             * Format: int32
+             * @description Delay between outgoing messages, in milliseconds: at least 500. GREEN-API's WhatsApp
+             *     page of setSettings allows up to 86400000 (24 hours); its MAX page says at most 600000
+             *     (10 minutes), and no more than 300000 (5 minutes) is recommended.
+             * @example 1000
+             */
+            delaySendMessagesMilliseconds?: number;
+            /**
+             * @description Mark incoming messages as read (`yes`, `no`). Ignored when
+             *     `markIncomingMessagesReadedOnReply` is `yes`.
+             * @example no
+             */
+            markIncomingMessagesReaded?: components["schemas"]["YesNo"];
+            /**
+             * @description Mark incoming messages as read when a message is sent to the chat through the API (`yes`, `no`).
+             * @example no
+             */
+            markIncomingMessagesReadedOnReply?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks with the statuses of sent messages (`yes`, `no`). The `failed` status (and, on
+             *     WhatsApp, `noAccount`) comes even when this is `no`.
+             *     Turns on the webhook [outgoingMessageStatus](#operation/outgoingMessageStatus).
+             * @example yes
+             */
+            outgoingWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks for messages sent from the phone, the web version or the desktop version (`yes`, `no`).
+             *     Turns on the webhook [outgoingMessageReceived](#operation/outgoingMessageReceived).
+             * @example yes
+             */
+            outgoingMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks for messages sent through the API (`yes`, `no`).
+             *     Turns on the webhook [outgoingAPIMessageReceived](#operation/outgoingAPIMessageReceived).
+             * @example yes
+             */
+            outgoingAPIMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks when the instance's authorization state changes (`yes`, `no`).
+             *     Turns on the webhook [stateInstanceChanged](#operation/stateInstanceChanged).
+             * @example yes
+             */
+            stateWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks for incoming messages and files (`yes`, `no`).
+             *     Turns on the webhook [incomingMessageReceived](#operation/incomingMessageReceived), and with `incomingCallWebhook` [incomingCall](#operation/incomingCall).
+             * @example yes
+             */
+            incomingWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Show the account as online (`yes`, `no`).
+             * @example no
+             */
+            keepOnlineStatus?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks about polls and votes (`yes`, `no`); also needs the incoming or outgoing message webhooks.
+             *     Adds polls and votes (`pollMessage`, `pollUpdateMessage`) to the message webhooks, [incomingMessageReceived](#operation/incomingMessageReceived) and the outgoing ones.
+             * @example no
+             */
+            pollMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description WhatsApp only. Webhooks about incoming calls (`yes`, `no`); also needs `incomingWebhook`.
+             *     With `incomingWebhook`, turns on the webhook [incomingCall](#operation/incomingCall).
+             * @example no
+             */
+            incomingCallWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description WhatsApp only, beta. Webhooks about calls made from the phone (`yes`, `no`). createInstance does not take it.
+             * @example no
+             */
+            outgoingCallWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks about edited messages (`yes`, `no`).
+             *     Adds edited messages (`editedMessage`) to the message webhooks, [incomingMessageReceived](#operation/incomingMessageReceived) and the outgoing ones.
+             * @example no
+             */
+            editedMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @description Webhooks about deleted messages (`yes`, `no`).
+             *     Adds deleted messages (`deletedMessage`) to the message webhooks, [incomingMessageReceived](#operation/incomingMessageReceived) and the outgoing ones.
+             * @example no
+             */
+            deletedMessageWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API, whose webhook about the phone's device is temporarily not working (`yes`, `no`).
+             * @example no
+             */
+            deviceWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API, whose webhook about blocked chats is temporarily not working (`yes`, `no`).
+             * @example no
+             */
+            incomingBlockWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API, whose webhook about the instance going online or offline is temporarily not working (`yes`, `no`).
+             * @example no
+             */
+            statusInstanceWebhook?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            enableMessagesHistory?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API (`yes`, `no`).
+             * @example no
+             */
+            sharedSession?: components["schemas"]["YesNo"];
+            /**
+             * @deprecated
+             * @description Deprecated by GREEN-API. The account's country, as an ISO 3166 code.
+             * @example ru
+             */
+            countryInstance?: string;
+        };
+        /**
+         * SettingsSaved
+         * @description setSettings' answer. The settings take effect within about 5 minutes, after the instance
+         *     restarts. Fields this contract does not name are allowed, and kept.
+         */
+        SettingsSaved: {
+            /**
+             * @description `true`: the settings were accepted.
+             * @example true
+             */
+            saveSettings: boolean;
+        };
+        /**
+         * InstanceLogout
+         * @description logout's answer. Fields this contract does not name are allowed, and kept.
+         */
+        InstanceLogout: {
+            /**
+             * @description `true`: the phone was logged out of the instance, which is `notAuthorized` again.
+             * @example true
+             */
+            isLogout: boolean;
+        };
+        /**
+         * InstanceReboot
+         * @description reboot's answer. Fields this contract does not name are allowed, and kept.
+         */
+        InstanceReboot: {
+            /**
+             * @description `true`: the instance is restarting; it answers `starting` for a while.
+             * @example true
+             */
+            isReboot: boolean;
+        };
+        /**
+         * InstanceData
+         * @description The instance a notification comes from.
+         * @example {
+         *       "idInstance": 1101000001,
+         *       "wid": "79001234567@c.us",
+         *       "typeInstance": "whatsapp"
+         *     }
+         */
+        InstanceData: {
+            /**
+             * @description Id of the instance that sent the notification.
+             * @example 1101000001
+             */
+            idInstance: components["schemas"]["IdInstance"];
+            /**
+             * @description Account of the linked phone: `79001234567@c.us` on WhatsApp, a bare number on MAX and
+             *     Telegram. The empty string `""` while the instance is not authorized.
+             * @example 79001234567@c.us
+             */
+            wid?: string;
+            /** @example whatsapp */
+            typeInstance: components["schemas"]["TypeInstance"];
+        };
+        /**
+         * NotificationTimestamp
+         * Format: int64
+         * @description When the event happened, in Unix time: **seconds** since 1970-01-01 UTC (ten digits today),
+         *     not milliseconds, and not a date string.
+         * @example 1700000000
+         */
+        NotificationTimestamp: number;
+        /**
+         * SenderData
+         * @description The chat and the sender of a message. Ids differ per messenger: WhatsApp writes a chat as
+         *     `79001234567@c.us` (a person) or `120363000000000000@g.us` (a group); MAX and Telegram write
+         *     bare numbers as strings (`"10000000"`). Compare them as strings; never parse them.
+         * @example {
+         *       "chatId": "79007654321@c.us",
+         *       "chatName": "Bob",
+         *       "sender": "79007654321@c.us",
+         *       "senderName": "Bob",
+         *       "senderContactName": "Bob (customer)"
+         *     }
+         */
+        SenderData: {
+            /**
+             * @description Id of the chat the message belongs to.
+             * @example 79001234567@c.us
+             */
+            chatId: string;
+            /**
+             * @description Id of the sender. In a personal chat it equals `chatId`; in a group it is the member who wrote.
+             * @example 79001234567@c.us
+             */
+            sender: string;
+            /**
+             * @description Name of the chat; may be `""`.
+             * @example Alice
+             */
+            chatName?: string;
+            /**
+             * @description Name the sender gave themselves in the messenger; may be `""`.
+             * @example Alice
+             */
+            senderName?: string;
+            /**
+             * @description Name of the sender in the phone's contacts; often absent.
+             * @example Alice (shop)
+             */
+            senderContactName?: string;
+            /**
+             * Format: int64
+             * @description **MAX and Telegram only.** Phone number of the sender, as a number: international, no `+`.
+             * @example 79001234567
+             */
+            senderPhoneNumber?: number;
+            /**
+             * @description **Telegram only.** Kind of chat, such as `user`. Any string is accepted.
+             * @example user
+             */
+            chatType?: string;
+            /**
+             * @description **Telegram only.** Kind of sender, such as `user`. Any string is accepted.
+             * @example user
+             */
+            senderType?: string;
+        };
+        /**
+         * TextMessageData
+         * @description A plain text message.
+         * @example {
+         *       "textMessage": "Hello! Is the blue bicycle still for sale?"
+         *     }
+         */
+        TextMessageData: {
+            /**
+             * @description The text.
+             * @example Hello! Is the blue bicycle still for sale?
+             */
+            textMessage: string;
+            /**
+             * @description The message came from a WhatsApp Business template; sometimes present.
+             * @example false
+             */
+            isTemplateMessage?: boolean;
+            /**
+             * @description The message was forwarded.
+             * @example false
+             */
+            isForwarded?: boolean;
+            /**
+             * Format: int32
+             * @description How many times the message was forwarded on its way.
+             * @example 0
+             */
+            forwardingScore?: number;
+        };
+        /**
+         * TextMessage
+         * @description A text message.
+         */
+        TextMessage: {
+            /**
+             * @description The kind of message.
+             * @example textMessage
+             * @constant
+             */
+            typeMessage: "textMessage";
+            textMessageData: components["schemas"]["TextMessageData"];
+        };
+        /**
+         * ExtendedTextMessageData
+         * @description Text with a link preview (`extendedTextMessage`), the reply text of a `quotedMessage`, or the
+         *     emoji of a `reactionMessage`: GREEN-API uses the same key for all three.
+         * @example {
+         *       "text": "Look: https://www.green-api.com",
+         *       "description": "WhatsApp API for business",
+         *       "title": "GREEN-API",
+         *       "jpegThumbnail": "",
+         *       "isForwarded": false,
+         *       "forwardingScore": 0
+         *     }
+         */
+        ExtendedTextMessageData: {
+            /**
+             * @description The text; for a reaction, the emoji (`""` when a reaction is removed).
+             * @example https://www.green-api.com
+             */
+            text: string;
+            /**
+             * @description Description of the linked page, in a link preview.
+             * @example WhatsApp API for business
+             */
+            description?: string;
+            /**
+             * @description Title of the linked page, in a link preview.
+             * @example GREEN-API
+             */
+            title?: string;
+            /**
+             * @description Preview picture of the linked page, base64 JPEG; may be absent.
+             * @example /9j/4AAQSkZJRgABAQAAAQABAAD/
+             */
+            jpegThumbnail?: string;
+            /**
+             * @description In a quoted message, id of the message replied to.
+             * @example 3EB0C2B5E6A9F1D2C3B4
+             */
+            stanzaId?: string;
+            /**
+             * @description In a quoted message, id of the author of the message replied to.
+             * @example 79001234567@c.us
+             */
+            participant?: string;
+            /**
+             * @description The message was forwarded.
+             * @example false
+             */
+            isForwarded?: boolean;
+            /**
+             * Format: int32
+             * @description How many times the message was forwarded on its way.
+             * @example 0
+             */
+            forwardingScore?: number;
+        };
+        /**
+         * ExtendedTextMessage
+         * @description A text with a link preview.
+         */
+        ExtendedTextMessage: {
+            /**
+             * @description The kind of message.
+             * @example extendedTextMessage
+             * @constant
+             */
+            typeMessage: "extendedTextMessage";
+            extendedTextMessageData: components["schemas"]["ExtendedTextMessageData"];
+        };
+        /**
+         * QuotedMessageData
+         * @description The message a reply quotes or a reaction reacts to (GREEN-API's key `quotedMessage`). Its
+         *     other fields depend on that message's kind, so any field is accepted.
+         * @example {
+         *       "stanzaId": "3EB01A2B3C4D5E6F0A",
+         *       "participant": "79001234567@c.us",
+         *       "typeMessage": "textMessage"
+         *     }
+         */
+        QuotedMessageData: {
+            /**
+             * @description Id of the quoted message.
+             * @example F7AEC1B7086ECDC7E6E45923F5EDB825
+             */
+            stanzaId: string;
+            /**
+             * @description Id of the author of the quoted message.
+             * @example 79001234567@c.us
+             */
+            participant?: string;
+            /**
+             * @description Kind of the quoted message (`textMessage`, `imageMessage`, ...); any string is accepted.
+             * @example textMessage
+             */
+            typeMessage?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * QuotedMessage
+         * @description A reply that quotes an earlier message: the reply's text, and the quoted message in `quotedMessage`.
+         */
+        QuotedMessage: {
+            /**
+             * @description The kind of message.
+             * @example quotedMessage
+             * @constant
+             */
+            typeMessage: "quotedMessage";
+            extendedTextMessageData: components["schemas"]["ExtendedTextMessageData"];
+            quotedMessage: components["schemas"]["QuotedMessageData"];
+        };
+        /**
+         * FileMessageData
+         * @description A file (image, video, document, audio or sticker), to download from `downloadUrl`.
+         * @example {
+         *       "downloadUrl": "https://sw-media-out.storage.yandexcloud.net/1101000001/bicycle.jpg",
+         *       "caption": "The blue bicycle",
+         *       "fileName": "bicycle.jpg",
+         *       "jpegThumbnail": "",
+         *       "mimeType": "image/jpeg"
+         *     }
+         */
+        FileMessageData: {
+            /**
+             * @description Where to download the file. The link expires after a while; download it soon.
+             * @example https://sw-media-out.storage.yandexcloud.net/1101000001/c1a2b3c4-0000-4000-8000-000000000000.jpg
+             */
+            downloadUrl: string;
+            /**
+             * @description Caption the sender wrote under the file; may be `""`.
+             * @example The blue bicycle
+             */
+            caption?: string;
+            /**
+             * @description Name of the file.
+             * @example bicycle.jpg
+             */
+            fileName?: string;
+            /**
+             * @description Preview picture, base64 JPEG; may be `""`.
+             * @example /9j/4AAQSkZJRgABAQAAAQABAAD/
+             */
+            jpegThumbnail?: string;
+            /**
+             * @description Media type of the file.
+             * @example image/jpeg
+             */
+            mimeType?: string;
+            /**
+             * @description **Stickers only.** The sticker is animated.
+             * @example false
+             */
+            isAnimated?: boolean;
+            /**
+             * @description The message was forwarded.
+             * @example false
+             */
+            isForwarded?: boolean;
+            /**
+             * Format: int32
+             * @description How many times the message was forwarded on its way.
+             * @example 0
+             */
+            forwardingScore?: number;
+        };
+        /**
+         * FileMessage
+         * @description A file: an image, a video, a document or an audio message (a voice note too). The four kinds share one shape.
+         */
+        FileMessage: {
+            /**
+             * @description The kind of file.
+             * @example imageMessage
+             * @enum {string}
+             */
+            typeMessage: "imageMessage" | "videoMessage" | "documentMessage" | "audioMessage";
+            fileMessageData: components["schemas"]["FileMessageData"];
+        };
+        /**
+         * StickerMessage
+         * @description A sticker, delivered as a file.
+         */
+        StickerMessage: {
+            /**
+             * @description The kind of message.
+             * @example stickerMessage
+             * @constant
+             */
+            typeMessage: "stickerMessage";
+            fileMessageData: components["schemas"]["FileMessageData"];
+        };
+        /**
+         * LocationMessageData
+         * @description A location on the map.
+         * @example {
+         *       "latitude": 55.7522,
+         *       "longitude": 37.6156,
+         *       "nameLocation": "Red Square",
+         *       "address": "Moscow, Russia",
+         *       "jpegThumbnail": ""
+         *     }
+         */
+        LocationMessageData: {
+            /**
+             * @description Latitude, in degrees.
+             * @example 55.7522
+             */
+            latitude: number;
+            /**
+             * @description Longitude, in degrees.
+             * @example 37.6156
+             */
+            longitude: number;
+            /**
+             * @description Name of the place; may be `""`.
+             * @example Red Square
+             */
+            nameLocation?: string;
+            /**
+             * @description Address of the place; may be `""`.
+             * @example Moscow, Russia
+             */
+            address?: string;
+            /**
+             * @description Map preview, base64 JPEG; may be `""`.
+             * @example /9j/4AAQSkZJRgABAQAAAQABAAD/
+             */
+            jpegThumbnail?: string;
+        };
+        /**
+         * LocationMessage
+         * @description A location.
+         */
+        LocationMessage: {
+            /**
+             * @description The kind of message.
+             * @example locationMessage
+             * @constant
+             */
+            typeMessage: "locationMessage";
+            locationMessageData: components["schemas"]["LocationMessageData"];
+        };
+        /**
+         * ContactMessageData
+         * @description A contact card.
+         * @example {
+         *       "displayName": "Carol",
+         *       "vcard": "BEGIN:VCARD\nVERSION:3.0\nFN:Carol\nTEL;type=CELL;waid=79005550101:+79005550101\nEND:VCARD"
+         *     }
+         */
+        ContactMessageData: {
+            /**
+             * @description Name shown for the contact.
+             * @example Bob
+             */
+            displayName: string;
+            /**
+             * @description The contact as a vCard.
+             * @example BEGIN:VCARD
+             *     VERSION:3.0
+             *     FN:Bob
+             *     TEL;type=CELL;waid=79007654321:+79007654321
+             *     END:VCARD
+             */
+            vcard: string;
+        };
+        /**
+         * ContactMessage
+         * @description A contact card.
+         */
+        ContactMessage: {
+            /**
+             * @description The kind of message.
+             * @example contactMessage
+             * @constant
+             */
+            typeMessage: "contactMessage";
+            contactMessageData: components["schemas"]["ContactMessageData"];
+        };
+        /**
+         * ReactionMessage
+         * @description A reaction: the emoji, and the message reacted to in `quotedMessage`.
+         */
+        ReactionMessage: {
+            /**
+             * @description The kind of message.
+             * @example reactionMessage
+             * @constant
+             */
+            typeMessage: "reactionMessage";
+            extendedTextMessageData: components["schemas"]["ExtendedTextMessageData"];
+            quotedMessage: components["schemas"]["QuotedMessageData"];
+        };
+        /**
+         * PollMessageData
+         * @description A new poll.
+         * @example {
+         *       "name": "Which colour?",
+         *       "options": [
+         *         {
+         *           "optionName": "Blue"
+         *         },
+         *         {
+         *           "optionName": "Red"
+         *         }
+         *       ],
+         *       "multipleAnswers": false
+         *     }
+         */
+        PollMessageData: {
+            /**
+             * @description The question.
+             * @example Which colour?
+             */
+            name: string;
+            /**
+             * @description The answers to choose from.
+             * @example [
+             *       {
+             *         "optionName": "Blue"
+             *       },
+             *       {
+             *         "optionName": "Red"
+             *       }
+             *     ]
+             */
+            options: {
+                /**
+                 * @description Text of the answer.
+                 * @example Blue
+                 */
+                optionName: string;
+            }[];
+            /**
+             * @description More than one answer may be chosen.
+             * @example false
+             */
+            multipleAnswers?: boolean;
+        };
+        /**
+         * PollMessage
+         * @description A new poll. Sent only while the setting `pollMessageWebhook` is `yes`.
+         */
+        PollMessage: {
+            /**
+             * @description The kind of message.
+             * @example pollMessage
+             * @constant
+             */
+            typeMessage: "pollMessage";
+            pollMessageData: components["schemas"]["PollMessageData"];
+        };
+        /**
+         * PollUpdateMessageData
+         * @description The votes of a poll after someone voted. GREEN-API sends it under the same key as a new poll,
+         *     `pollMessageData`.
+         * @example {
+         *       "stanzaId": "3EB0A1B2C3D4E5F60718",
+         *       "name": "Which colour?",
+         *       "votes": [
+         *         {
+         *           "optionName": "Blue",
+         *           "optionVoters": [
+         *             "79007654321@c.us"
+         *           ]
+         *         },
+         *         {
+         *           "optionName": "Red",
+         *           "optionVoters": []
+         *         }
+         *       ],
+         *       "multipleAnswers": false
+         *     }
+         */
+        PollUpdateMessageData: {
+            /**
+             * @description Id of the poll's message.
+             * @example 3EB0A1B2C3D4E5F60718
+             */
+            stanzaId: string;
+            /**
+             * @description The question.
+             * @example Which colour?
+             */
+            name?: string;
+            /**
+             * @description Each answer with the chats that chose it.
+             * @example [
+             *       {
+             *         "optionName": "Blue",
+             *         "optionVoters": [
+             *           "79001234567@c.us"
+             *         ]
+             *       },
+             *       {
+             *         "optionName": "Red",
+             *         "optionVoters": []
+             *       }
+             *     ]
+             */
+            votes: {
+                /**
+                 * @description Text of the answer.
+                 * @example Blue
+                 */
+                optionName: string;
+                /**
+                 * @description Ids of who chose this answer.
+                 * @example [
+                 *       "79001234567@c.us"
+                 *     ]
+                 */
+                optionVoters: string[];
+            }[];
+            /**
+             * @description More than one answer may be chosen.
+             * @example false
+             */
+            multipleAnswers?: boolean;
+        };
+        /**
+         * PollUpdateMessage
+         * @description A vote in a poll: the poll's votes as they now stand. Sent only while the setting `pollMessageWebhook` is `yes`.
+         */
+        PollUpdateMessage: {
+            /**
+             * @description The kind of message.
+             * @example pollUpdateMessage
+             * @constant
+             */
+            typeMessage: "pollUpdateMessage";
+            pollMessageData: components["schemas"]["PollUpdateMessageData"];
+        };
+        /**
+         * EditedMessageData
+         * @description A message was edited; its new text.
+         * @example {
+         *       "stanzaId": "F7AEC1B7086ECDC7E6E45923F5EDB825",
+         *       "textMessage": "Hello! Is the red bicycle still for sale?"
+         *     }
+         */
+        EditedMessageData: {
+            /**
+             * @description Id of the message that was edited.
+             * @example F7AEC1B7086ECDC7E6E45923F5EDB825
+             */
+            stanzaId: string;
+            /**
+             * @description The new text of an edited text message.
+             * @example Hello! Is the red bicycle still for sale?
+             */
+            textMessage?: string;
+            /**
+             * @description The new caption of an edited file message.
+             * @example The red bicycle
+             */
+            caption?: string;
+        };
+        /**
+         * EditedMessage
+         * @description A message was edited. Sent only while the setting `editedMessageWebhook` is `yes`.
+         */
+        EditedMessage: {
+            /**
+             * @description The kind of message.
+             * @example editedMessage
+             * @constant
+             */
+            typeMessage: "editedMessage";
+            editedMessageData: components["schemas"]["EditedMessageData"];
+        };
+        /**
+         * DeletedMessageData
+         * @description A message was deleted for everyone.
+         * @example {
+         *       "stanzaId": "F7AEC1B7086ECDC7E6E45923F5EDB825"
+         *     }
+         */
+        DeletedMessageData: {
+            /**
+             * @description Id of the message that was deleted.
+             * @example F7AEC1B7086ECDC7E6E45923F5EDB825
+             */
+            stanzaId: string;
+        };
+        /**
+         * DeletedMessage
+         * @description A message was deleted. Sent only while the setting `deletedMessageWebhook` is `yes`.
+         */
+        DeletedMessage: {
+            /**
+             * @description The kind of message.
+             * @example deletedMessage
+             * @constant
+             */
+            typeMessage: "deletedMessage";
+            deletedMessageData: components["schemas"]["DeletedMessageData"];
+        };
+        /**
+         * UnknownMessage
+         * @description Any other kind of message: kinds this contract does not describe yet (such as
+         *     `groupInviteMessage`, `contactsArrayMessage`, the interactive buttons and their replies)
+         *     and kinds GREEN-API adds later. Accepted with every field it carries: look at `typeMessage`
+         *     and read what you know.
+         */
+        UnknownMessage: {
+            /**
+             * @description The kind of message, one this contract does not describe.
+             * @example groupInviteMessage
+             */
+            typeMessage: (string & {});
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * MessageData
+         * @description The content of a message, by its kind, `typeMessage`. Exactly one branch matches any message:
+         *     each described kind has its own, and every other kind, today's undescribed ones and those
+         *     GREEN-API adds later, matches `UnknownMessage` instead of failing. Besides its kind's data,
+         *     a message may carry `quotedMessage` (the message it replies to); unknown fields are accepted.
+         * @example {
+         *       "typeMessage": "textMessage",
+         *       "textMessageData": {
+         *         "textMessage": "Hello! Is the blue bicycle still for sale?"
+         *       }
+         *     }
+         */
+        MessageData: components["schemas"]["TextMessage"] | components["schemas"]["ExtendedTextMessage"] | components["schemas"]["QuotedMessage"] | components["schemas"]["FileMessage"] | components["schemas"]["StickerMessage"] | components["schemas"]["LocationMessage"] | components["schemas"]["ContactMessage"] | components["schemas"]["ReactionMessage"] | components["schemas"]["PollMessage"] | components["schemas"]["PollUpdateMessage"] | components["schemas"]["EditedMessage"] | components["schemas"]["DeletedMessage"] | components["schemas"]["UnknownMessage"];
+        /**
+         * MessageNotification
+         * @description What the three message webhooks share (incoming, outgoing from the phone, outgoing through
+         *     the API): the chat and sender, the message's id and its content.
+         */
+        MessageNotification: {
+            instanceData: components["schemas"]["InstanceData"];
+            timestamp: components["schemas"]["NotificationTimestamp"];
+            /**
+             * @description Id of the message: hex on WhatsApp (`F7AEC1B7086ECDC7E6E45923F5EDB825`), digits on MAX and
+             *     Telegram (`"1763115112345"`). Unique only within a chat: identify a message by `chatId`
+             *     and `idMessage` together.
+             * @example F7AEC1B7086ECDC7E6E45923F5EDB825
+             */
+            idMessage: string;
+            senderData: components["schemas"]["SenderData"];
+            messageData: components["schemas"]["MessageData"];
+        };
+        /**
+         * IncomingMessageReceived
+         * @description A message the instance received: in a personal chat or a group.
+         */
+        IncomingMessageReceived: components["schemas"]["MessageNotification"] & {
+            /**
+             * @description The kind of notification.
+             * @example incomingMessageReceived
+             * @constant
+             */
+            typeWebhook: "incomingMessageReceived";
+        };
+        /**
+         * OutgoingMessageReceived
+         * @description A message the account sent from the phone, the web version or the desktop app (not through the API).
+         */
+        OutgoingMessageReceived: components["schemas"]["MessageNotification"] & {
+            /**
+             * @description The kind of notification.
+             * @example outgoingMessageReceived
+             * @constant
+             */
+            typeWebhook: "outgoingMessageReceived";
+        };
+        /**
+         * OutgoingAPIMessageReceived
+         * @description A message the instance sent through the API.
+         */
+        OutgoingAPIMessageReceived: components["schemas"]["MessageNotification"] & {
+            /**
+             * @description The kind of notification.
+             * @example outgoingAPIMessageReceived
+             * @constant
+             */
+            typeWebhook: "outgoingAPIMessageReceived";
+        };
+        /**
+         * OutgoingMessageStatus
+         * @description The status of a message the instance sent: the same message comes again for each new status
+         *     (`sent`, then `delivered`, then `read`), so identify one notification by `chatId`, `idMessage`
+         *     and `status` together.
+         */
+        OutgoingMessageStatus: {
+            /**
+             * @description The kind of notification.
+             * @example outgoingMessageStatus
+             * @constant
+             */
+            typeWebhook: "outgoingMessageStatus";
+            instanceData: components["schemas"]["InstanceData"];
+            timestamp: components["schemas"]["NotificationTimestamp"];
+            /**
+             * @description Id of the chat the message was sent to (`79001234567@c.us` on WhatsApp, digits on MAX and Telegram).
+             * @example 79001234567@c.us
+             */
+            chatId: string;
+            /**
+             * @description Id of the message whose status changed, as the sending method returned it.
+             * @example BAE5F4886F6F2D05
+             */
+            idMessage: string;
+            /**
+             * @description The new status. WhatsApp: `sent`, `delivered`, `read`, `failed`, `noAccount` (the
+             *     recipient has no WhatsApp account; newer documentation reports it as `failed` with a
+             *     `description`), `notInGroup`, `yellowCard`. MAX and Telegram document `delivered`, `read`
+             *     and `failed`. `failed` (and `noAccount`) come even when this webhook is off. Other values
+             *     may appear: any string is accepted.
+             * @example delivered
+             */
+            status: ("sent" | "delivered" | "read" | "failed" | "noAccount" | "notInGroup" | "yellowCard") | (string & {});
+            /**
+             * @description Why sending failed, with GREEN-API's error code (`SWE004: ...`); present with `failed`.
+             * @example SWE004: the recipient has no WhatsApp account
+             */
+            description?: string;
+            /**
+             * @description The message was sent through the API (`true`) or from the phone (`false`).
+             * @example true
+             */
+            sendByApi?: boolean;
+        };
+        /**
+         * StateInstanceChanged
+         * @description The instance's authorization state changed.
+         */
+        StateInstanceChanged: {
+            /**
+             * @description The kind of notification.
+             * @example stateInstanceChanged
+             * @constant
+             */
+            typeWebhook: "stateInstanceChanged";
+            instanceData: components["schemas"]["InstanceData"];
+            timestamp: components["schemas"]["NotificationTimestamp"];
+            /**
+             * @description The new state, as getStateInstance would answer it: `notAuthorized` (link a phone),
+             *     `authorized`, `blocked`, `starting` and the others of `InstanceStateKnown`. Any other
+             *     string is accepted.
+             * @example authorized
+             */
+            stateInstance: components["schemas"]["InstanceState"];
+        };
+        /**
+         * IncomingCall
+         * @description **WhatsApp only.** A call to the account: `offer` when it rings, then one notification with
+         *     how it ended. The same call id comes with each status.
+         */
+        IncomingCall: {
+            /**
+             * @description The kind of notification.
+             * @example incomingCall
+             * @constant
+             */
+            typeWebhook: "incomingCall";
+            instanceData: components["schemas"]["InstanceData"];
+            timestamp: components["schemas"]["NotificationTimestamp"];
+            /**
+             * @description Id of the caller's chat.
+             * @example 79001234567@c.us
+             */
+            from: string;
+            /**
+             * @description Id of the call.
+             * @example 9A1F3C7E2B5D4E6F8A0B1C2D3E4F5A6B
+             */
+            idMessage: string;
+            /**
+             * @description `offer` (ringing), then `pickUp` (answered), `hangUp` (the caller hung up), `missed` or
+             *     `declined`. GREEN-API also writes `hungUp` in places; any string is accepted.
+             * @example offer
+             */
+            status: ("offer" | "pickUp" | "hangUp" | "missed" | "declined") | (string & {});
+        };
+        /**
+         * QuotaExceeded
+         * @description A limit of the instance's plan is used up, such as the number of chats a free ("Developer")
+         *     plan may write to. Not the 466 answer of a method, which says the same to the caller.
+         */
+        QuotaExceeded: {
+            /**
+             * @description The kind of notification.
+             * @example quotaExceeded
+             * @constant
+             */
+            typeWebhook: "quotaExceeded";
+            instanceData: components["schemas"]["InstanceData"];
+            timestamp?: components["schemas"]["NotificationTimestamp"];
+            /**
+             * @description The quota that ran out.
+             * @example {
+             *       "method": "correspondents",
+             *       "used": 3,
+             *       "total": 3,
+             *       "status": "CORRESPONDENTS_QUOTA_EXCEEDED",
+             *       "description": "The plan allows 3 chats a month: upgrade the plan to write to more."
+             *     }
+             */
+            quotaData: {
+                /**
+                 * @description What the quota counts, such as `correspondents`.
+                 * @example correspondents
+                 */
+                method: string;
+                /**
+                 * @description How much is used. GREEN-API's table says a string, its example a number; both are accepted.
+                 * @example 3
+                 */
+                used?: number | string;
+                /**
+                 * @description How much the plan allows; a string or a number, as `used`.
+                 * @example 3
+                 */
+                total?: number | string;
+                /**
+                 * @description The quota's status, such as `CORRESPONDENTS_QUOTA_EXCEEDED`.
+                 * @example CORRESPONDENTS_QUOTA_EXCEEDED
+                 */
+                status: string;
+                /**
+                 * @description GREEN-API's text about the quota.
+                 * @example The plan allows 3 chats a month: upgrade the plan to write to more.
+                 */
+                description?: string;
+            };
+        };
+        /**
+         * UnknownNotification
+         * @description Any other notification: kinds this contract leaves out on purpose (`outgoingCall`, which
+         *     GREEN-API calls beta; `statusInstanceChanged`, `deviceInfo` and `incomingBlock`, which it
+         *     calls deprecated and "temporarily not working") and kinds it adds later. Accepted with every
+         *     field it carries (as a rule `instanceData` and `timestamp` too, read as they come). A
+         *     receiver should acknowledge it (HTTP 200) like any other: refusing it
+         *     would hold back every later notification of the instance.
+         */
+        UnknownNotification: {
+            /**
+             * @description The kind of notification, one this contract does not describe.
+             * @example outgoingCall
+             */
+            typeWebhook: (string & {});
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Notification
+         * @description One notification, as GREEN-API sends it to the `webhookUrl` (one per request) and as
+         *     `receiveNotification` hands it out in `body`. Its kind is `typeWebhook`; message
+         *     notifications have a second level, `messageData.typeMessage`.
+         *
+         *     **Exactly one branch matches any notification**: each described kind has its own branch
+         *     (`typeWebhook` is a constant in each), and every other kind matches `UnknownNotification`.
+         *     So a new kind, or a new kind of message inside a known notification, is valid: a receiver
+         *     acknowledges it and reads what it knows. Unknown fields are accepted everywhere; open lists of
+         *     values (statuses, states) accept any string.
+         *
+         *     Left out on purpose, and received through `UnknownNotification`: `outgoingCall` (beta, and no
+         *     createInstance setting turns it on), `statusInstanceChanged`, `deviceInfo` and `incomingBlock`
+         *     (deprecated, "temporarily not working" in GREEN-API's documentation, and their settings are
+         *     not createInstance's).
+         * @example {
+         *       "typeWebhook": "stateInstanceChanged",
+         *       "instanceData": {
+         *         "idInstance": 1101000001,
+         *         "wid": "79001234567@c.us",
+         *         "typeInstance": "whatsapp"
+         *       },
+         *       "timestamp": 1767225661,
+         *       "stateInstance": "authorized"
+         *     }
+         */
+        Notification: components["schemas"]["IncomingMessageReceived"] | components["schemas"]["OutgoingMessageReceived"] | components["schemas"]["OutgoingAPIMessageReceived"] | components["schemas"]["OutgoingMessageStatus"] | components["schemas"]["StateInstanceChanged"] | components["schemas"]["IncomingCall"] | components["schemas"]["QuotaExceeded"] | components["schemas"]["UnknownNotification"];
+        /**
+         * ReceivedNotification
+         * @description The oldest notification of the instance's queue, with the receipt to delete it by. It stays
+         *     in the queue, and comes again, until deleteNotification deletes it.
+         */
+        ReceivedNotification: {
+            /**
+             * Format: int64
+             * @description Receipt of this delivery: pass it to deleteNotification once the notification is handled.
+             * @example 1234567
+             */
+            receiptId: number;
+            /**
+             * @description The notification, exactly as the webhook would have sent it.
+             * @example {
+             *       "typeWebhook": "stateInstanceChanged",
+             *       "instanceData": {
+             *         "idInstance": 1101000001,
+             *         "wid": "79001234567@c.us",
+             *         "typeInstance": "whatsapp"
+             *       },
+             *       "timestamp": 1767225661,
+             *       "stateInstance": "authorized"
+             *     }
+             */
+            body: components["schemas"]["Notification"];
+        };
+        /**
+         * NotificationDeleted
+         * @description deleteNotification's answer. Fields this contract does not name are allowed, and kept.
+         */
+        NotificationDeleted: {
+            /**
+             * @description `true`: the notification is deleted. `false`: no notification has that receipt, for
+             *     example because it was deleted already (a resent delete answers `false`).
+             * @example true
+             */
+            result: boolean;
+            /**
+             * @description **MAX and Telegram only.** Why the notification was not deleted.
+             * @example notification not found
+             */
+            reason?: string;
+        };
     };
     responses: {
         /**
@@ -529,7 +2703,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["CreateInstanceResult"];
+                "application/json": components["schemas"]["CreateInstanceResponseBody"];
             };
         };
         /**
@@ -544,6 +2718,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["PartnerError"];
                 "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /**
@@ -556,6 +2731,8 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /** @description Forbidden. The partner token may not call this method; ask GREEN-API support. */
@@ -565,6 +2742,8 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /**
@@ -579,18 +2758,22 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["PartnerError"];
                 "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /**
-         * @description The partner's plan limit is used up; the body describes the quota. Calling again will not
-         *     help: raise the plan or delete unused instances first.
+         * @description The partner's plan limit is used up. GREEN-API's "466 error body" page shows quota objects
+         *     (`QuotaExceededError`), not `{code, description}`; a proxy may answer with text or an HTML page
+         *     instead. Calling again will not help: raise the plan or delete unused instances first.
          */
         QuotaExceeded: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["PartnerError"];
+                "application/json": components["schemas"]["QuotaExceededError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /**
@@ -606,6 +2789,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["PartnerError"];
                 "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /**
@@ -619,6 +2803,7 @@ export interface components {
             };
             content: {
                 "text/html": components["schemas"]["PlainTextError"];
+                "text/plain": components["schemas"]["PlainTextError"];
             };
         };
         /**
@@ -633,7 +2818,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["GetInstancesResult"];
+                "application/json": components["schemas"]["GetInstancesResponseBody"];
             };
         };
         /**
@@ -649,8 +2834,106 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["DeleteInstanceAccountResult"];
+                "application/json": components["schemas"]["DeleteInstanceAccountResponseBody"];
             };
+        };
+        /**
+         * @description An instance method's 400. GREEN-API gives several reasons under this one status, told apart
+         *     only by their text: `bad request data` (the request breaks the contract: fix it),
+         *     `instance in starting process try later` (the instance is starting or restarting: call
+         *     again in a few seconds), `Instance account is expired...` (the paid period ended; also
+         *     answered for up to about 5 minutes after creation), `instance account not authorized` (no
+         *     phone is linked yet). The error ids are GREEN-API's; the body's form is not documented, so
+         *     it is shown as the `{code, description}` body the partner methods use (inferred), and may
+         *     come as plain text.
+         */
+        InstanceBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
+            };
+        };
+        /**
+         * @description Unauthorized: the `apiTokenInstance` in the path is wrong for this instance. Do not retry
+         *     with the same token; take it again from createInstance's answer or from getInstances.
+         */
+        InstanceUnauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+            };
+        };
+        /**
+         * @description Forbidden: the `idInstance` in the path is wrong, or the instance does not live at this
+         *     `apiUrl`. Check both in the console.
+         */
+        InstanceForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
+            };
+        };
+        /**
+         * @description Client Closed Request: the connection was closed while GREEN-API was still working on the
+         *     request. GREEN-API advises waiting longer for its answer and calling again after a delay;
+         *     whether the call took effect is unknown, so a method that is not safe to resend must be
+         *     checked first (getStateInstance after setSettings or reboot).
+         */
+        ClientClosedRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+            };
+        };
+        /**
+         * @description Any other status, or no answer within 180 seconds: GREEN-API sends **the same notification
+         *     again after 60 seconds**, every minute, for up to 24 hours, and then drops it. Meanwhile the
+         *     instance's later notifications wait behind it (inferred: GREEN-API resends the current
+         *     notification of a queue), so a receiver that keeps failing stalls that instance for a day.
+         *     Answer 200 for a notification you cannot use (an unknown kind), and a non-2xx only when you
+         *     want it sent again.
+         */
+        WebhookNotAcknowledged: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description Acknowledged: GREEN-API removes the notification from the instance's queue and sends the next
+         *     one. Answer within 180 seconds; the body is ignored. Only 200 is documented as success: answer
+         *     exactly 200, not another 2xx.
+         */
+        WebhookAcknowledged: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description The receiver refused the `Authorization` header (a missing or wrong `webhookUrlToken`). To
+         *     GREEN-API this is like any other refusal: it sends the notification again after 60 seconds,
+         *     so a token fixed within 24 hours loses nothing.
+         */
+        WebhookUnauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
         };
     };
     parameters: {
@@ -670,6 +2953,46 @@ export interface components {
          * @example gac.0000000000000000000000000000000000000000000000
          */
         partnerToken: string;
+        /**
+         * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+         *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+         *     not a secret (an error may name it), but it only works with the instance's own
+         *     `apiTokenInstance`.
+         * @example 1101000001
+         */
+        idInstance: components["schemas"]["IdInstance"];
+        /**
+         * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+         *     lists it. It gives full control over that instance (its messages, its settings, its linked
+         *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+         *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+         *     are 50 lowercase hex characters), so none is enforced here.
+         *
+         *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+         *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+         *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+         *     one path segment and can never change the request's path, and it looks the same in a URL,
+         *     in JSON and in a log, which is what lets masking find it.
+         * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+         */
+        apiTokenInstance: string;
+        /**
+         * @description The `receiptId` that receiveNotification handed out with the notification to delete.
+         * @example 1234567
+         */
+        receiptId: number;
+        /**
+         * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+         *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+         *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+         *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+         *     out when the setting is `""` is not documented. It is the only proof that a request comes
+         *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+         *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+         *     constant time and never log it.
+         * @example Bearer 0000-fake-webhook-token-0000
+         */
+        webhookAuthorization: string;
     };
     requestBodies: never;
     headers: {
@@ -698,15 +3021,69 @@ export type TypeInstanceKnown = components['schemas']['TypeInstanceKnown'];
 export type TypeInstance = components['schemas']['TypeInstance'];
 export type CreatedInstance = components['schemas']['CreatedInstance'];
 export type PartnerError = components['schemas']['PartnerError'];
-export type CreateInstanceResult = components['schemas']['CreateInstanceResult'];
+export type CreateInstanceResponseBody = components['schemas']['CreateInstanceResponseBody'];
 export type PlainTextError = components['schemas']['PlainTextError'];
+export type QuotaStatus = components['schemas']['QuotaStatus'];
+export type QuotaExceededError = components['schemas']['QuotaExceededError'];
 export type GreenApiTime = components['schemas']['GreenApiTime'];
 export type PartnerInstance = components['schemas']['PartnerInstance'];
 export type PartnerInstanceList = components['schemas']['PartnerInstanceList'];
-export type GetInstancesResult = components['schemas']['GetInstancesResult'];
+export type GetInstancesResponseBody = components['schemas']['GetInstancesResponseBody'];
 export type DeleteInstanceAccountRequest = components['schemas']['DeleteInstanceAccountRequest'];
 export type InstanceDeleted = components['schemas']['InstanceDeleted'];
-export type DeleteInstanceAccountResult = components['schemas']['DeleteInstanceAccountResult'];
+export type DeleteInstanceAccountResponseBody = components['schemas']['DeleteInstanceAccountResponseBody'];
+export type InstanceStateKnown = components['schemas']['InstanceStateKnown'];
+export type InstanceState = components['schemas']['InstanceState'];
+export type StateInstance = components['schemas']['StateInstance'];
+export type QrTypeKnown = components['schemas']['QrTypeKnown'];
+export type QrType = components['schemas']['QrType'];
+export type Qr = components['schemas']['Qr'];
+export type GetAuthorizationCodeRequest = components['schemas']['GetAuthorizationCodeRequest'];
+export type AuthorizationCode = components['schemas']['AuthorizationCode'];
+export type InstanceSettings = components['schemas']['InstanceSettings'];
+export type SetSettingsRequest = components['schemas']['SetSettingsRequest'];
+export type SettingsSaved = components['schemas']['SettingsSaved'];
+export type InstanceLogout = components['schemas']['InstanceLogout'];
+export type InstanceReboot = components['schemas']['InstanceReboot'];
+export type InstanceData = components['schemas']['InstanceData'];
+export type NotificationTimestamp = components['schemas']['NotificationTimestamp'];
+export type SenderData = components['schemas']['SenderData'];
+export type TextMessageData = components['schemas']['TextMessageData'];
+export type TextMessage = components['schemas']['TextMessage'];
+export type ExtendedTextMessageData = components['schemas']['ExtendedTextMessageData'];
+export type ExtendedTextMessage = components['schemas']['ExtendedTextMessage'];
+export type QuotedMessageData = components['schemas']['QuotedMessageData'];
+export type QuotedMessage = components['schemas']['QuotedMessage'];
+export type FileMessageData = components['schemas']['FileMessageData'];
+export type FileMessage = components['schemas']['FileMessage'];
+export type StickerMessage = components['schemas']['StickerMessage'];
+export type LocationMessageData = components['schemas']['LocationMessageData'];
+export type LocationMessage = components['schemas']['LocationMessage'];
+export type ContactMessageData = components['schemas']['ContactMessageData'];
+export type ContactMessage = components['schemas']['ContactMessage'];
+export type ReactionMessage = components['schemas']['ReactionMessage'];
+export type PollMessageData = components['schemas']['PollMessageData'];
+export type PollMessage = components['schemas']['PollMessage'];
+export type PollUpdateMessageData = components['schemas']['PollUpdateMessageData'];
+export type PollUpdateMessage = components['schemas']['PollUpdateMessage'];
+export type EditedMessageData = components['schemas']['EditedMessageData'];
+export type EditedMessage = components['schemas']['EditedMessage'];
+export type DeletedMessageData = components['schemas']['DeletedMessageData'];
+export type DeletedMessage = components['schemas']['DeletedMessage'];
+export type UnknownMessage = components['schemas']['UnknownMessage'];
+export type MessageData = components['schemas']['MessageData'];
+export type MessageNotification = components['schemas']['MessageNotification'];
+export type IncomingMessageReceived = components['schemas']['IncomingMessageReceived'];
+export type OutgoingMessageReceived = components['schemas']['OutgoingMessageReceived'];
+export type OutgoingApiMessageReceived = components['schemas']['OutgoingAPIMessageReceived'];
+export type OutgoingMessageStatus = components['schemas']['OutgoingMessageStatus'];
+export type StateInstanceChanged = components['schemas']['StateInstanceChanged'];
+export type IncomingCall = components['schemas']['IncomingCall'];
+export type QuotaExceeded = components['schemas']['QuotaExceeded'];
+export type UnknownNotification = components['schemas']['UnknownNotification'];
+export type Notification = components['schemas']['Notification'];
+export type ReceivedNotification = components['schemas']['ReceivedNotification'];
+export type NotificationDeleted = components['schemas']['NotificationDeleted'];
 export type ResponseCreateInstanceResult = components['responses']['CreateInstanceResult'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
@@ -717,7 +3094,18 @@ export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseBadGateway = components['responses']['BadGateway'];
 export type ResponseGetInstancesResult = components['responses']['GetInstancesResult'];
 export type ResponseDeleteInstanceAccountResult = components['responses']['DeleteInstanceAccountResult'];
+export type ResponseInstanceBadRequest = components['responses']['InstanceBadRequest'];
+export type ResponseInstanceUnauthorized = components['responses']['InstanceUnauthorized'];
+export type ResponseInstanceForbidden = components['responses']['InstanceForbidden'];
+export type ResponseClientClosedRequest = components['responses']['ClientClosedRequest'];
+export type ResponseWebhookNotAcknowledged = components['responses']['WebhookNotAcknowledged'];
+export type ResponseWebhookAcknowledged = components['responses']['WebhookAcknowledged'];
+export type ResponseWebhookUnauthorized = components['responses']['WebhookUnauthorized'];
 export type ParameterPartnerToken = components['parameters']['partnerToken'];
+export type ParameterIdInstance = components['parameters']['idInstance'];
+export type ParameterApiTokenInstance = components['parameters']['apiTokenInstance'];
+export type ParameterReceiptId = components['parameters']['receiptId'];
+export type ParameterWebhookAuthorization = components['parameters']['webhookAuthorization'];
 export type HeaderXRateLimitBurstCapacity = components['headers']['X-RateLimit-Burst-Capacity'];
 export type HeaderXRateLimitReplenishRate = components['headers']['X-RateLimit-Replenish-Rate'];
 export type HeaderRetryAfter = components['headers']['Retry-After'];
@@ -839,6 +3227,715 @@ export interface operations {
             466: components["responses"]["QuotaExceeded"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
+        };
+    };
+    getStateInstance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The state, or JSON `null` while the instance is still being created (up to about 5
+             *     minutes after createInstance): `null` is not an error, ask again in a few seconds.
+             */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StateInstance"] | null;
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    qr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A QR code, or why there is none (`type`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Qr"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    getAuthorizationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /** @description The phone to link, `phoneNumber` only. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GetAuthorizationCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description The pairing code. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationCode"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance's settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceSettings"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    setSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /** @description The settings to change. At least one field; no field that is not listed. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The settings were accepted; they apply within about 5 minutes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsSaved"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the phone was logged out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceLogout"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    reboot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the instance is restarting. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceReboot"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    receiveNotification: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How long to wait for a notification, in seconds, from 5 to 60. Default 5.
+                 * @example 20
+                 */
+                receiveTimeout?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The oldest notification with its receipt, or JSON `null` when none came within `receiveTimeout`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedNotification"] | null;
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    deleteNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+                /**
+                 * @description The `receiptId` that receiveNotification handed out with the notification to delete.
+                 * @example 1234567
+                 */
+                receiptId: components["parameters"]["receiptId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the notification was deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeleted"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    incomingMessageReceived: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncomingMessageReceived"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
+        };
+    };
+    outgoingMessageReceived: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutgoingMessageReceived"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
+        };
+    };
+    outgoingAPIMessageReceived: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutgoingAPIMessageReceived"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
+        };
+    };
+    outgoingMessageStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OutgoingMessageStatus"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
+        };
+    };
+    stateInstanceChanged: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StateInstanceChanged"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
+        };
+    };
+    incomingCall: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncomingCall"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
+        };
+    };
+    quotaExceeded: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description **Secret.** `Bearer ` and the instance's `webhookUrlToken` (the createInstance and setSettings
+                 *     setting). GREEN-API's documentation calls that setting the "Authorization header" of the
+                 *     webhook requests without giving its exact form; `Bearer <webhookUrlToken>` is inferred from
+                 *     GREEN-API's own receivers, which strip `Bearer ` before comparing. Whether the header is left
+                 *     out when the setting is `""` is not documented. It is the only proof that a request comes
+                 *     from GREEN-API: there is **no signature**, no timestamp and no protection against a replay;
+                 *     GREEN-API also publishes the addresses it sends from, for an allow-list. Compare it in
+                 *     constant time and never log it.
+                 * @example Bearer 0000-fake-webhook-token-0000
+                 */
+                Authorization?: components["parameters"]["webhookAuthorization"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaExceeded"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookAcknowledged"];
+            401: components["responses"]["WebhookUnauthorized"];
+            default: components["responses"]["WebhookNotAcknowledged"];
         };
     };
 }

@@ -4,13 +4,18 @@
 // is inlined (no CDN), telemetry is off (redocly.yaml), so each works from disk, on an intranet
 // and on any static host. Each page links to the other from its first view.
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundledSpec, root } from "./prism.js";
 import { loadSpec } from "./spec.js";
 
 export const docsDir = join(root, "dist/docs");
+
+// Redoc's attribution logo is an <img> from its CDN, which the page's CSP blocks (a console error
+// on every load): an empty inline image takes its place, and the template hides the link.
+const CDN_IMAGE = /https:\/\/cdn\.redoc\.ly\/[^`'"]+\.svg/g;
+const EMPTY_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='0' height='0'/%3E";
 
 /** The two languages of the reference: which bundle, where it goes, and the page's own words. */
 export const languages = {
@@ -41,6 +46,7 @@ export function buildDocs({ lang = "en", output = join(docsDir, languages[lang].
     ],
     { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
   );
+  writeFileSync(output, readFileSync(output, "utf8").replace(CDN_IMAGE, EMPTY_IMAGE));
   return output;
 }
 

@@ -7,6 +7,7 @@
 //   examples.js + .d.ts         every named response example, by operationId and name
 //   operations.js + .d.ts       per operationId: method, path, validators, retry safety, size
 //                               limit; and the few other spec values the client needs at run time
+//   webhooks.js + .d.ts         per typeWebhook: dedup key, settings, validator; every named notification example
 // Usage: node scripts/generate.js [--out DIR] [--check]
 //   --check  writes nothing; exits 1 and names the files that differ when generated/ is stale.
 import { execFileSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import openapiTS, { astToString } from "openapi-typescript";
+import ts from "typescript";
 import YAML from "yaml";
 import { root } from "./prism.js";
 import { deref, namedExamples } from "./spec.js";
@@ -27,37 +29,133 @@ const ERROR_SCHEMA = "#/components/schemas/PartnerError";
 const TOKEN_SCHEMA = "#/components/parameters/partnerToken/schema";
 const schemaName = (ref) => ref.split("/").pop();
 
-/** Every operation of the spec, with what the client needs to know of it. */
+const FAILURE_STYLES = ["inside-200", "http-status"];
+
+/**
+ * Every operation of the spec, with what the client needs to know of it. Two families: partner
+ * methods answer failures inside HTTP 200 (the 200 is `oneOf` the result and PartnerError), instance
+ * methods with real statuses (the 200 is the result). `x-failure-style` says which.
+ */
 function operationsOf(doc) {
   const found = [];
   for (const [path, item] of Object.entries(doc.paths))
     for (const [method, operation] of Object.entries(item)) {
       if (!operation?.operationId) continue;
-      const ok = deref(doc, operation.responses["200"]).content["application/json"].schema;
-      const success = deref(doc, ok).oneOf.map((branch) => branch.$ref).filter((ref) => ref !== ERROR_SCHEMA);
-      if (success.length !== 1) throw new Error(`${operation.operationId}: its 200 must be oneOf one result and PartnerError`);
+      const { operationId } = operation;
+      for (const key of ["x-retry-safe", "x-max-response-bytes", "x-failure-style"])
+        if (operation[key] === undefined) throw new Error(`${operationId} lacks ${key}`);
+      const failureStyle = operation["x-failure-style"];
+      if (!FAILURE_STYLES.includes(failureStyle)) throw new Error(`${operationId}: x-failure-style must be one of ${FAILURE_STYLES}`);
+      const written = deref(doc, operation.responses["200"]).content["application/json"].schema;
+      const ok = deref(doc, written);
+      let success = written.$ref ?? { name: `${operationId[0].toUpperCase()}${operationId.slice(1)}Answer`, schema: ok };
+      if (failureStyle === "inside-200") {
+        const branches = (ok.oneOf ?? []).map((branch) => branch.$ref).filter((ref) => ref !== ERROR_SCHEMA);
+        if (branches.length !== 1 || ok.oneOf.length !== 2) throw new Error(`${operationId}: its 200 must be oneOf one result and PartnerError`);
+        success = branches[0];
+      }
       const request = operation.requestBody?.content["application/json"].schema.$ref;
-      for (const key of ["x-retry-safe", "x-max-response-bytes"])
-        if (operation[key] === undefined) throw new Error(`${operation.operationId} lacks ${key}`);
+      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => deref(doc, p));
       found.push({
-        operationId: operation.operationId,
+        operationId,
         method: method.toUpperCase(),
         path,
         retrySafe: operation["x-retry-safe"],
         maxResponseBytes: operation["x-max-response-bytes"],
+        failureStyle,
+        pathParams: parameters.filter((p) => p.in === "path").map((p) => p.name),
         request,
-        success: success[0],
+        success,
       });
     }
   return found;
 }
 
+/** A success schema's validator name: from its component, or from its operation when written inline. */
+const successName = (success) => (typeof success === "string" ? schemaName(success) : success.name);
+
 /** The validators the client uses, by export name and the spec schema each is compiled from. */
 function validatorsOf(doc) {
-  const refs = { validatePartnerToken: TOKEN_SCHEMA, validatePartnerError: ERROR_SCHEMA };
-  for (const op of operationsOf(doc))
-    for (const ref of [op.request, op.success].filter(Boolean)) refs[`validate${schemaName(ref)}`] = ref;
+  // validateQuotaExceededError: a 466's body, GREEN-API's quota objects (the client shows the quota's status).
+  const refs = { validatePartnerError: ERROR_SCHEMA, validateQuotaExceededError: "#/components/schemas/QuotaExceededError" };
+  // One validator per path parameter (validatePartnerToken, validateApiTokenInstance, validateIdInstance).
+  for (const [key, p] of Object.entries(doc.components.parameters))
+    refs[`validate${p.name[0].toUpperCase()}${p.name.slice(1)}`] = `#/components/parameters/${key}/schema`;
+  for (const op of operationsOf(doc)) {
+    if (op.request) refs[`validate${schemaName(op.request)}`] = op.request;
+    refs[`validate${successName(op.success)}`] = typeof op.success === "string" ? op.success : `#/components/schemas/${op.success.name}`;
+  }
+  // What a webhook receiver gets at its one URL, and each kind's body (for violations that name one branch).
+  refs.validateNotification = NOTIFICATION_SCHEMA;
+  for (const hook of webhooksOf(doc)) refs[`validate${schemaName(hook.schema)}`] = hook.schema;
   return refs;
+}
+
+const NOTIFICATION_SCHEMA = "#/components/schemas/Notification";
+const MESSAGE_FALLBACK = "#/components/schemas/UnknownMessage";
+/** The polling method whose 200 examples carry notifications in `body`. */
+const RECEIVE_OPERATION = "receiveNotification";
+
+/** Every webhook of the spec: its typeWebhook (= operationId), body schema, dedup key and settings. */
+function webhooksOf(doc) {
+  return Object.entries(doc.webhooks ?? {}).map(([name, item]) => {
+    const { operationId, requestBody, ...post } = item.post;
+    const schema = requestBody.content["application/json"].schema.$ref;
+    const constant = (branch) => deref(doc, branch).properties?.typeWebhook?.const;
+    const typeWebhook = constant(deref(doc, { $ref: schema })) ?? deref(doc, { $ref: schema }).allOf?.map(constant).find(Boolean);
+    if (operationId !== name || typeWebhook !== name) throw new Error(`webhook ${name}: its operationId and its body's typeWebhook must both be ${name}`);
+    const dedupKey = post["x-dedup-key"];
+    if (dedupKey?.[0] !== "/instanceData/idInstance") throw new Error(`webhook ${name}: x-dedup-key must start with /instanceData/idInstance`);
+    if (!Array.isArray(post["x-settings"])) throw new Error(`webhook ${name} lacks x-settings`);
+    return { typeWebhook: name, schema, dedupKey, settings: post["x-settings"] };
+  });
+}
+
+function webhooksModule(doc) {
+  const hooks = webhooksOf(doc);
+  const examples = {};
+  const add = (name, type, value) => {
+    if (examples[name]) throw new Error(`two notification examples are named ${name}: names must be unique`);
+    examples[name] = { type, value };
+  };
+  for (const e of namedExamples(doc).filter((e) => e.webhook && e.status === null)) add(e.name, `components["schemas"]["${schemaName(e.schema.$ref)}"]`, e.value);
+  for (const e of namedExamples(doc).filter((e) => e.operationId === RECEIVE_OPERATION && e.status === "200" && e.value !== null))
+    add(e.name, `components["schemas"]["${schemaName(NOTIFICATION_SCHEMA)}"]`, e.value.body);
+  const by = (key) => Object.fromEntries(hooks.map((hook) => [hook.typeWebhook, hook[key]]));
+  const constants = {
+    /** Every typeWebhook this contract describes; any other arrives as an UnknownNotification. */
+    webhookTypes: hooks.map((hook) => hook.typeWebhook),
+    /** Per typeWebhook, JSON Pointers into the body whose values, joined, identify one notification (x-dedup-key). */
+    dedupKeys: by("dedupKey"),
+    /** Per typeWebhook, the createInstance/setSettings fields that turn it on (x-settings). */
+    webhookSettings: by("settings"),
+    /** Every messageData.typeMessage this contract describes (what its fallback, UnknownMessage, excludes). */
+    messageTypes: deref(doc, { $ref: MESSAGE_FALLBACK }).properties.typeMessage.not.enum,
+  };
+  const js = [`import * as v from "./validators.js";`];
+  const dts = [`import type { Validator } from "./validators.js";`, `import type { components } from "./types.js";`];
+  for (const [name, value] of Object.entries(constants)) {
+    js.push(`export const ${name} = ${JSON.stringify(value)};`);
+    dts.push(`export declare const ${name}: ${JSON.stringify(value)};`);
+  }
+  dts.push(`export type WebhookType = (typeof webhookTypes)[number];
+export type MessageType = (typeof messageTypes)[number];
+/** A notification of a described kind: narrows on \`typeWebhook\` (the whole Notification, with its open fallback, cannot). */
+export type KnownNotification = Extract<components["schemas"]["Notification"], { typeWebhook: WebhookType }>;
+/** A message of a described kind: narrows on \`typeMessage\`. */
+export type KnownMessageData = Extract<components["schemas"]["MessageData"], { typeMessage: MessageType }>;`);
+  js.push(`/** Per typeWebhook, the validator of its body alone. */
+export const webhookValidators = { ${hooks.map((h) => `${h.typeWebhook}: v.validate${schemaName(h.schema)}`).join(", ")} };`);
+  dts.push(`export declare const webhookValidators: Record<WebhookType, Validator>;`);
+  js.push(`/** Every named notification example of the spec, by name: the webhooks' and receiveNotification's bodies. */
+export const notificationExamples = ${JSON.stringify(Object.fromEntries(Object.entries(examples).map(([name, e]) => [name, e.value])), null, 2)};`);
+  dts.push(`export declare const notificationExamples: {
+${Object.entries(examples).map(([name, e]) => `  ${name}: ${e.type};`).join("\n")}
+};`);
+  return {
+    "webhooks.js": `// ${HEADER}\n${js.join("\n")}\n`,
+    "webhooks.d.ts": `// ${HEADER}\n${dts.join("\n")}\n`,
+  };
 }
 
 export const russianOverlay = "spec/overlays/ru.yaml";
@@ -105,6 +203,12 @@ function validatorsModule(doc) {
   const schemas = Object.fromEntries(
     Object.entries(doc.components.schemas).map(([name, schema]) => [name, withoutAnnotations(schema)]),
   );
+  // A success schema written inline on its operation (getStateInstance's result-or-null) joins them.
+  for (const { success } of operationsOf(doc))
+    if (typeof success !== "string") {
+      if (schemas[success.name]) throw new Error(`${success.name} is a component already: $ref it, or rename it`);
+      schemas[success.name] = withoutAnnotations(success.schema);
+    }
   const parameters = Object.fromEntries(
     Object.entries(doc.components.parameters).map(([name, p]) => [name, { schema: withoutAnnotations(p.schema) }]),
   );
@@ -114,6 +218,7 @@ function validatorsModule(doc) {
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
+    allowUnionTypes: true, // `type: [integer, string]`: GREEN-API's quota counts come as either
     messages: false, // the client words every violation itself, from its keyword and params
 
     inlineRefs: false, // one function per shared schema (YesNo) keeps the browser bundle small
@@ -150,8 +255,24 @@ function operationsModule(doc) {
   const constants = {
     /** The default of the spec's `partnerApiUrl` server variable. */
     defaultBaseUrl: doc.servers[0].variables.partnerApiUrl.default,
+    /** The default of every server variable, the root's and the path items' (`apiUrl`: the instance methods' host). */
+    serverDefaults: Object.fromEntries(
+      [...doc.servers, ...Object.values(doc.paths).flatMap((item) => item.servers ?? [])].flatMap((server) =>
+        Object.entries(server.variables ?? {}).map(([name, variable]) => [name, variable.default]),
+      ),
+    ),
     /** The rule of the partner token's pattern, in plain words. */
     partnerTokenRule: deref(doc, { $ref: TOKEN_SCHEMA })["x-pattern-description"],
+    /** Each path parameter's rule in plain words (`x-pattern-description`), where it has one. */
+    parameterRules: Object.fromEntries(
+      Object.values(doc.components.parameters)
+        .filter((p) => p.schema?.["x-pattern-description"])
+        .map((p) => [p.name, p.schema["x-pattern-description"]]),
+    ),
+    /** Path parameters marked `x-secret` (the partner token, an instance's token): masked in every error. */
+    secretParameters: Object.values(doc.components.parameters)
+      .filter((p) => p["x-secret"] || p.schema?.["x-secret"])
+      .map((p) => p.name),
     /** Statuses (or ranges such as `5XX`) after which a method that is safe to retry may be sent again. */
     transientStatuses: doc["x-transient-statuses"],
     /** Answer fields marked `x-secret`: masked in every error, like the partner token. */
@@ -176,7 +297,7 @@ function operationsModule(doc) {
     const fields = Object.entries(facts).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
     const validators = [
       ...(request ? [`validateRequest: v.validate${schemaName(request)}`] : []),
-      `validateSuccess: v.validate${schemaName(success)}`,
+      `validateSuccess: v.validate${successName(success)}`,
     ];
     js.push(`export const ${facts.operationId} = { ${[...fields, ...validators].join(", ")} };`);
     const types = validators.map((line) => `${line.split(":")[0]}: Validator`);
@@ -217,11 +338,19 @@ ${types.join("\n")}
   };
 }
 
+// An open enum is `anyOf: [its known values, {type: string, x-open-enum: true}]`. Plain `string`
+// would swallow the known literals (`"v3" | string` is `string`); `string & {}` accepts any
+// string and keeps them, for completion and narrowing.
+const OPEN_STRING = ts.factory.createParenthesizedType(
+  ts.factory.createIntersectionTypeNode([ts.factory.createKeywordTypeNode(ts.SyntaxKind.StringKeyword), ts.factory.createTypeLiteralNode([])]),
+);
+
 async function typesModule(doc) {
   const ast = await openapiTS(structuredClone(doc), {
     defaultNonNullable: false,
     rootTypes: true,
     rootTypesNoSchemaPrefix: true,
+    transform: (schema) => (schema["x-open-enum"] && schema.type === "string" ? OPEN_STRING : undefined),
   });
   return { "types.d.ts": `// ${HEADER}\n${astToString(ast)}` };
 }
@@ -237,6 +366,7 @@ export async function generate() {
     ...validatorsModule(doc),
     ...operationsModule(doc),
     ...examplesModule(doc),
+    ...webhooksModule(doc),
   };
 }
 

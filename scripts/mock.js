@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run mock`: Prism on the bundled spec, on 127.0.0.1:$PORT (default 4010), for every
-// partner method. A valid request gets the method's first success example; `Prefer: example=<name>` gets any named example; an
+// partner and instance method. A valid request gets the method's first success example; `Prefer: example=<name>` gets any named example; an
 // invalid request gets the spec's 400 with the violations in the `sl-violations` header.
 import { fileURLToPath } from "node:url";
 import { startPrism } from "./prism.js";
@@ -8,7 +8,8 @@ import { deref, loadSpec, namedExamples } from "./spec.js";
 
 /** One curl command per named response example, for a mock at `url`. */
 export function exampleCurls(url, spec = loadSpec()) {
-  const token = deref(spec, spec.components.parameters.partnerToken).example;
+  // Every path parameter takes its example: the partner token, an instance's id and token, a receiptId.
+  const values = Object.fromEntries(Object.values(spec.components.parameters).map((p) => [deref(spec, p).name, deref(spec, p).example]));
   const examples = namedExamples(spec);
   /** The shortest request example of an operation, as curl arguments; none for a method without a body. */
   const bodyOf = (path, method) => {
@@ -18,7 +19,7 @@ export function exampleCurls(url, spec = loadSpec()) {
   return examples
     .filter((e) => e.status !== null)
     .map((e) => {
-      const target = `${url}${e.path.replace("{partnerToken}", token)}`;
+      const target = `${url}${e.path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(values[name]))}`;
       const prefer = e.status === "200" ? `example=${e.name}` : `code=${e.status}, example=${e.name}`;
       const operationId = spec.paths[e.path][e.method].operationId;
       return `# ${operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})\ncurl -s -X ${e.method.toUpperCase()} '${target}' -H 'Accept: ${e.mediaType}' -H 'Prefer: ${prefer}'${bodyOf(e.path, e.method)}`;

@@ -24,7 +24,7 @@ const segment = (key) => (typeof key === "number" ? `[${key}]` : /^[A-Za-z_$][\w
 
 /**
  * Every human-readable text of a spec: `{ target, field, text }`, where `target` is the JSONPath
- * of the object that holds it and `field` its key. `x-enum-descriptions` counts as one text.
+ * of the object that holds it and `field` its key. `x-enumDescriptions` counts as one text.
  */
 export function humanTexts(doc) {
   const found = [];
@@ -43,7 +43,7 @@ export function humanTexts(doc) {
           // Redoc also uses to pick the sample it shows first).
           (/x-codeSamples'\]\[\d+\]$/.test(path) && key === "label" && /\s/.test(value)));
       if (isText) found.push({ target: path, field: key, text: value });
-      else if (key === "x-enum-descriptions") found.push({ target: path, field: key, text: JSON.stringify(value) });
+      else if (key === "x-enumDescriptions") found.push({ target: path, field: key, text: JSON.stringify(value) });
       else walk(value, here);
     }
   };

@@ -17,15 +17,19 @@ export function deref(spec, node) {
   return { ...deref(spec, target), ...siblings };
 }
 
+const METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
+
 /**
- * Every named example under a media type: request bodies and responses.
- * @returns {Array<{path: string, method: string, status: string | null, where: string, name: string, mediaType: string, schema: any, value: unknown}>}
+ * Every named example under a media type: request bodies and responses, of the paths and of the
+ * webhooks (`webhook` true; `path` is then the webhook's name).
+ * @returns {Array<{path: string, method: string, operationId: string, webhook: boolean, status: string | null, where: string, name: string, mediaType: string, schema: any, value: unknown}>}
  */
 export function namedExamples(spec) {
   const found = [];
-  for (const [path, item] of Object.entries(spec.paths))
+  const items = [...Object.entries(spec.paths).map(([path, item]) => [path, item, false]), ...Object.entries(spec.webhooks ?? {}).map(([name, item]) => [name, item, true])];
+  for (const [path, item, webhook] of items)
     for (const [method, operation] of Object.entries(item)) {
-      if (method === "parameters") continue;
+      if (!METHODS.has(method)) continue;
       const bodies = [[null, deref(spec, operation.requestBody)]];
       for (const [status, response] of Object.entries(operation.responses)) bodies.push([status, deref(spec, response)]);
       for (const [status, body] of bodies)
@@ -34,8 +38,10 @@ export function namedExamples(spec) {
             found.push({
               path,
               method,
+              operationId: operation.operationId,
+              webhook,
               status,
-              where: `${method} ${path} ${status ?? "request"}`,
+              where: `${webhook ? "webhook " : ""}${method} ${path} ${status ?? "request"}`,
               name,
               mediaType,
               schema: media.schema,

@@ -6,6 +6,7 @@ import { validatePartnerToken } from "../generated/validators.js";
 import type { CreateInstanceRequest, CreatedInstance, DeleteInstanceAccountRequest, InstanceDeleted, PartnerInstance, paths } from "../generated/types.js";
 import type { PartnerResult, Violation } from "./errors.js";
 import { type CallOptions, type ExecutorOptions, createExecutor, serialise } from "./executor.js";
+import { type InstanceClient, type InstanceClientOptions, createInstanceCore, instanceClientOf } from "./instance.js";
 
 export type PartnerClientOptions = ExecutorOptions;
 /** Options of one call: `signal`, `timeoutMs`, `retry`. */
@@ -19,6 +20,12 @@ export interface FindCreatedInstancesQuery {
   name: string;
   /** When the createInstance call began (take `new Date()` just before it). */
   since: Date;
+}
+
+/** An instance as createInstance answers it or getInstances lists it: its id and, if listed, its token. */
+export interface InstanceRef {
+  idInstance: number;
+  apiTokenInstance?: string | null | undefined;
 }
 
 export interface PartnerClient {
@@ -36,6 +43,13 @@ export interface PartnerClient {
    * may have created, found by listing (never by creating again). Empty: none is listed (yet).
    */
   findCreatedInstances(query: FindCreatedInstancesQuery, options?: CallOptions): Promise<GetInstancesResult>;
+  /**
+   * The instance client of an instance createInstance created or getInstances listed, with this
+   * client's `timeoutMs`, `retry` and `fetch` unless `options` says otherwise. `apiUrl` is the
+   * instance's host from the console (createInstance does not return it); GREEN-API's universal
+   * host by default. Throws a `TypeError` when the instance carries no `apiTokenInstance`.
+   */
+  instance(instance: InstanceRef, options?: Omit<InstanceClientOptions, "idInstance" | "apiTokenInstance">): InstanceClient;
   /** The openapi-fetch client underneath, typed from the spec, with `baseUrl` set. */
   raw: Client<paths>;
   /** The base URL in use. */
@@ -78,7 +92,13 @@ export async function findCreatedInstances(core: PartnerCore, { name, since }: F
 
 export function createPartnerClient(options: PartnerClientOptions): PartnerClient {
   const core = createPartnerCore(options);
+  const { timeoutMs, retry, fetch } = options;
   return {
+    instance: ({ idInstance, apiTokenInstance }, more) => {
+      // GREEN-API may stop listing tokens (its issue #815): keep the one createInstance returned.
+      if (typeof apiTokenInstance !== "string") throw new TypeError("instance: this instance carries no apiTokenInstance; use the one createInstance returned or the console shows");
+      return instanceClientOf(createInstanceCore({ timeoutMs, retry, fetch, ...more, idInstance, apiTokenInstance }, [options.partnerToken]));
+    },
     createInstance: (settings, call) => createInstance(core, settings, call),
     getInstances: (call) => getInstances(core, call),
     deleteInstanceAccount: (request, call) => deleteInstanceAccount(core, request, call),

@@ -1,4 +1,5 @@
 import { secretFields } from "../generated/operations.js";
+import type { components } from "../generated/types.js";
 
 // Every way a partner call can fail, as values the caller narrows on `error.kind`.
 // They are Error objects (for a stack and a readable message) built by plain functions, and none
@@ -23,9 +24,11 @@ export type Sent = "no" | "maybe" | "yes";
 
 interface Failure<Kind extends string> extends Error {
   name: "PartnerApiError";
+  /** What went wrong, the field to narrow on. */
   kind: Kind;
-  /** The method called: `createInstance`, `getInstances` or `deleteInstanceAccount`. */
+  /** The method called, by its operationId in the spec: `createInstance`, `getStateInstance`, ... */
   operationId: string;
+  /** Whether the request can have reached GREEN-API, decided from what happened on the wire (see `Sent`). */
   sent: Sent;
   /** How many requests were made: 0 when nothing was sent, above 1 only for methods safe to retry. */
   attempts: number;
@@ -39,44 +42,64 @@ export interface InvalidRequestError extends Failure<"invalid-request"> {
 interface Answered {
   /** The HTTP status GREEN-API (or a proxy) answered with. */
   status: number;
-  /** The request's URL with the partner token masked. */
+  /** The request's URL with every secret (the partner token, an instance's token) masked as `***`. */
   url: string;
-  /** The answer's `Retry-After`, parsed (seconds or an HTTP date) into milliseconds from now. */
+  /** The answer's `Retry-After`, parsed (seconds or an HTTP date) into milliseconds from the moment it arrived. */
   retryAfterMs?: number;
 }
 
-/** GREEN-API's own `{code, description}`, whether inside HTTP 200 or with a 4xx/5xx status. */
+/** One quota of a 466's body (`invokeStatus`, `correspondentsStatus`), secrets masked. */
+export type QuotaStatus = components["schemas"]["QuotaStatus"];
+
+/**
+ * GREEN-API's own error: `{code, description}`, inside HTTP 200 or with a 4xx/5xx status; or a
+ * 466's quota objects, which have no `code` (then `code` is the status, 466, and `quota` says
+ * which quota ran out).
+ */
 export interface ApiError extends Failure<"api">, Answered {
+  /** GREEN-API's error code (`401`, `404`, ...); for a quota body, the HTTP status. */
   code: number;
   /** GREEN-API's text, secrets masked, cut to a readable length. */
   description: string;
-  /** The whole error body, secrets masked, with any fields beyond `code` and `description` (a 466 describes the quota). */
+  /** The whole error body, secrets masked, with any fields beyond `code` and `description`. */
   body: Record<string, unknown>;
+  /** A 466's quota objects, as GREEN-API's "466 error body" page documents them; absent otherwise. */
+  quota?: { invokeStatus?: QuotaStatus | null; correspondentsStatus?: QuotaStatus | null };
 }
 
 /** A non-2xx answer that is not GREEN-API's error body: plain text, a proxy's HTML page, nothing. */
 export interface HttpError extends Failure<"http">, Answered {
-  /** The start of the body, secrets masked. */
+  /** The start of the body (at most 200 characters), secrets masked; `""` for no body. */
   excerpt: string;
 }
 
-/** A 2xx answer that is not the method's result nor an error: not JSON, empty, too large, another shape. */
+/**
+ * A 2xx answer that is not the method's result nor an error: not JSON, empty, too large, another
+ * shape; or an answer that could not be read (a middleware of the caller's threw: its error is the `cause`).
+ */
 export interface UnexpectedResponseError extends Failure<"unexpected-response">, Answered {
+  /** The start of the body (at most 200 characters), secrets masked. */
   excerpt: string;
   /** What is wrong with the body, in plain words. */
   reason: string;
 }
 
-/** The connection failed, or broke before the whole answer arrived. */
+/**
+ * The connection failed (`sent: "no"`), broke before the answer (`"maybe"`) or while its body was
+ * read (`"yes"`); or the request failed before any was made (`"no"`: a middleware threw, say).
+ */
 export interface NetworkError extends Failure<"network"> {
+  /** The request's URL, secrets masked. */
   url: string;
 }
 
-/** No whole answer within `timeoutMs`, or the caller's signal aborted first. */
+/** No whole answer within `timeoutMs`, or the caller's signal aborted first (or before the call). */
 export interface TimeoutError extends Failure<"timeout"> {
+  /** The request's URL, secrets masked. */
   url: string;
   /** `timeout` when `timeoutMs` ran out, `signal` when the caller's signal aborted. */
   by: "timeout" | "signal";
+  /** The time limit the call had, in milliseconds (the `timeoutMs` in force), not the time that passed. */
   timeoutMs: number;
 }
 
@@ -112,7 +135,7 @@ const SHORTEST_SECRET = 8;
 const MOST_SECRETS = 1000;
 
 export interface Masker {
-  /** Masks the partner token, raw and URL-encoded, and secret fields' values (instance tokens) wherever they stand in a text. */
+  /** Masks each secret in every written form (raw, percent-encoded in either case, JSON-escaped) and secret fields' values (instance tokens) wherever they stand in a text. */
   (text: string): string;
   /** The start of a text, masked before it is cut, so that no piece of a secret survives the cut. */
   excerpt(text: string): string;
@@ -120,10 +143,39 @@ export interface Masker {
   value(value: unknown): unknown;
 }
 
-export function masker(token: string): Masker {
-  // The token's rule (spec) allows only characters that JSON never escapes, so a raw and a
-  // URL-encoded form are all the forms it can take in a text.
-  const forms = [...new Set([token, encodeURIComponent(token)])].filter(Boolean);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+/** A hex digit in either case: `%3a` and `%3A` are the same escape. */
+const hexDigit = (digit: string) => (/[a-f]/i.test(digit) ? `[${digit.toLowerCase()}${digit.toUpperCase()}]` : digit);
+const hex = (text: string) => [...text].map(hexDigit).join("");
+
+/**
+ * Every form one character of a secret can take in a text an encoder or a decoder wrote: itself,
+ * percent-encoded (once or twice, either case, as its UTF-8 bytes) and JSON-escaped (`\u003a`).
+ */
+function characterForms(char: string): string {
+  const bytes = [...new TextEncoder().encode(char)].map((byte) => byte.toString(16).padStart(2, "0"));
+  const percent = bytes.map((byte) => `%(?:25)?${hex(byte)}`).join("");
+  const code = char.codePointAt(0)!;
+  const json = code < 0x10000 ? `|\\\\u${hex(code.toString(16).padStart(4, "0"))}` : "";
+  return `(?:${escapeRegExp(char)}|${percent}${json})`;
+}
+
+/** A text's end that could be the first part of a secret; or a cut-off escape (`%3`, `\u00`). */
+function prefixAtEnd(secret: string): RegExp {
+  const chars = [...secret].map(characterForms);
+  const nested = chars.slice(1).reduceRight((inner, char) => `(?:${char}${inner})?`, "");
+  return new RegExp(`${chars[0]}${nested}(?:%(?:2(?:5)?)?[0-9a-fA-F]?|\\\\(?:u[0-9a-fA-F]{0,3})?)?$`);
+}
+
+/**
+ * Masks `secrets` (the partner token, an instance's token) in every form they can be written in,
+ * and the values of the spec's secret fields (`x-secret`) found in a text, wherever else they stand.
+ */
+export function masker(secrets: string | readonly string[]): Masker {
+  const known = [...new Set(typeof secrets === "string" ? [secrets] : secrets)].filter(Boolean);
+  const anyForm = known.length ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "g") : undefined;
+  const prefixes = known.map(prefixAtEnd);
+  const longest = Math.max(0, ...known.map((secret) => secret.length));
 
   /** The values a text gives its secret fields: masked wherever else they stand in it too. */
   const secretsIn = (text: string) => {
@@ -134,26 +186,35 @@ export function masker(token: string): Masker {
     }
     return [...found];
   };
-  const maskWith = (text: string, all: string[]) => {
+  // Secret fields' values are masked as they stand and URL-encoded; the configured secrets in every form.
+  const maskWith = (text: string, values: string[]) => {
     let out = text.replace(SECRET_IN_JSON, `$1${MASK}$3`);
-    for (const form of all) if (out.includes(form)) out = out.split(form).join(MASK);
+    if (anyForm) out = out.replace(anyForm, MASK);
+    for (const value of values)
+      for (const form of new Set([value, encodeURIComponent(value)])) if (out.includes(form)) out = out.split(form).join(MASK);
     return out;
   };
 
-  const mask = ((text: string) => maskWith(text, [...forms, ...secretsIn(text)])) as Masker;
+  const mask = ((text: string) => maskWith(text, secretsIn(text))) as Masker;
   mask.excerpt = (text) => {
-    const all = [...forms, ...secretsIn(text)];
-    if (text.length <= EXCERPT_LENGTH) return maskWith(text, all);
-    const longest = Math.max(...all.map((form) => form.length));
-    let window = maskWith(text.slice(0, EXCERPT_LENGTH + longest + 64), all);
-    // A secret that the window's end cuts in two leaves its first part: drop it.
-    for (const form of all)
-      for (let k = Math.min(form.length - 1, window.length); k > 0; k--)
-        if (window.endsWith(form.slice(0, k))) {
-          window = window.slice(0, -k);
+    const found = secretsIn(text);
+    if (text.length <= EXCERPT_LENGTH) return dropPrefix(maskWith(text, found), found);
+    // Wide enough that a secret which starts inside the excerpt ends inside the window, in any form.
+    const widest = Math.max(longest * 12, ...found.map((value) => value.length * 3));
+    const window = maskWith(text.slice(0, EXCERPT_LENGTH + widest + 64), found);
+    return `${dropPrefix(window.slice(0, EXCERPT_LENGTH), found)}…`;
+  };
+  /** A text's end that a cut left holding the first part of a secret loses that part. */
+  const dropPrefix = (text: string, found: string[]) => {
+    let out = text;
+    for (const prefix of prefixes) out = out.replace(prefix, "");
+    for (const value of found)
+      for (let k = Math.min(value.length - 1, out.length); k > 0; k--)
+        if (out.endsWith(value.slice(0, k))) {
+          out = out.slice(0, -k);
           break;
         }
-    return `${window.slice(0, EXCERPT_LENGTH)}…`;
+    return out;
   };
   mask.value = (value) => {
     const found = new Set<string>();
@@ -165,14 +226,14 @@ export function masker(token: string): Masker {
       }
     };
     collect(value, 0);
-    const all = [...forms, ...found];
+    const values = [...found];
     const walk = (node: unknown, depth: number): unknown => {
-      if (typeof node === "string") return cut(maskWith(node, all));
+      if (typeof node === "string") return cut(maskWith(node, values));
       if (node === null || typeof node !== "object") return node;
       if (depth > 16) return "[nested too deep]";
       if (Array.isArray(node)) return node.slice(0, 100).map((item) => walk(item, depth + 1));
       const entries = Object.entries(node).slice(0, 100);
-      return Object.fromEntries(entries.map(([key, item]) => [key, SECRET_KEYS.has(key) ? MASK : walk(item, depth + 1)]));
+      return Object.fromEntries(entries.map(([key, item]) => [cut(maskWith(key, values), 100), SECRET_KEYS.has(key) ? MASK : walk(item, depth + 1)]));
     };
     return walk(value, 0);
   };

@@ -2,9 +2,9 @@
 // path, validators, retry safety, size limit) comes from generated/operations.js, compiled from
 // spec/; GREEN-API's quirks are handled here once.
 import createClient from "openapi-fetch";
-import { defaultBaseUrl, partnerTokenRule, transientStatuses } from "../generated/operations.js";
+import { defaultBaseUrl, partnerTokenRule, secretParameters, transientStatuses } from "../generated/operations.js";
 import type { paths } from "../generated/types.js";
-import { type ValidationError, type Validator, validatePartnerError, validatePartnerToken } from "../generated/validators.js";
+import { type ValidationError, type Validator, validatePartnerError, validatePartnerToken, validateQuotaExceededError } from "../generated/validators.js";
 import {
   type ApiError,
   type HttpError,
@@ -23,47 +23,64 @@ import {
   masker,
 } from "./errors.js";
 
-/** A partner method as generated/operations.js describes it. */
+/** An operation as generated/operations.js describes it, from the spec's `x-` facts. */
 export interface Operation {
   operationId: string;
   method: string;
   path: string;
+  /** `x-retry-safe`: may be sent again after a transport failure or a transient status. */
   retrySafe: boolean;
+  /** `x-max-response-bytes`: the largest answer the operation can need; a larger one is refused. */
   maxResponseBytes: number;
+  /** `x-failure-style`: partner methods answer failures inside HTTP 200, instance methods with real statuses. */
+  failureStyle: "inside-200" | "http-status";
+  pathParams: readonly string[];
   validateRequest?: Validator;
   validateSuccess: Validator;
 }
 
 /** How a method that is safe to retry is retried; createInstance never is. */
+// Optional options accept `undefined` too (`baseUrl: process.env.GREEN_API_URL`), as they do at
+// run time: under `exactOptionalPropertyTypes` an option typed without it would refuse that.
+
+/** How a method that is safe to retry is retried; createInstance never is. */
 export interface RetryOptions {
   /** Requests at most, the first included. Default 3. */
-  attempts?: number;
-  /** The first wait; each later one doubles, with jitter. Default 500 ms. */
-  delayMs?: number;
-  /** The longest wait, and the longest `Retry-After` honoured: a longer one ends the call. Default 10000 ms. */
-  maxDelayMs?: number;
+  attempts?: number | undefined;
+  /** The first wait, in milliseconds; each later one doubles, with jitter. Default 500. */
+  delayMs?: number | undefined;
+  /** The longest wait, and the longest `Retry-After` honoured, in milliseconds: a longer one ends the call. Default 10000. */
+  maxDelayMs?: number | undefined;
 }
 
 export interface CallOptions {
   /** Aborts the call; the result is then a `timeout` error with `by: "signal"`. */
-  signal?: AbortSignal;
-  /** How long this call may take in all, retries and waits included; defaults to the client's. */
-  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  /** How long this call may take in all, retries and waits included, in milliseconds; defaults to the client's. */
+  timeoutMs?: number | undefined;
   /** This call's retries (methods safe to retry only); `false` turns them off. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
 }
 
-export interface ExecutorOptions {
+/** What every client takes beside its own credentials. */
+export interface TransportOptions {
+  /** How long one call may take in all, in milliseconds. Default 30000. */
+  timeoutMs?: number | undefined;
+  /** Retries of the methods safe to retry; `false` turns them off. */
+  retry?: RetryOptions | false | undefined;
+  /**
+   * A fetch implementation (an undici dispatcher, a proxy agent, a custom CA); defaults to the
+   * global one. It is called with one `Request`, whose `signal` carries the deadline and the
+   * caller's signal: honour it.
+   */
+  fetch?: typeof globalThis.fetch | undefined;
+}
+
+export interface ExecutorOptions extends TransportOptions {
   /** The partner's secret API key from GREEN-API support. It never appears in an error. */
   partnerToken: string;
   /** `partnerApiUrl` from the partner's console; defaults to the spec's server. */
-  baseUrl?: string;
-  /** How long one call may take in all, in milliseconds. Default 30000. */
-  timeoutMs?: number;
-  /** Retries of the methods safe to retry; `false` turns them off. */
-  retry?: RetryOptions | false;
-  /** A fetch implementation; defaults to the global one. */
-  fetch?: typeof globalThis.fetch;
+  baseUrl?: string | undefined;
 }
 
 /** How long a call waits for a whole answer unless told otherwise. */
@@ -114,7 +131,7 @@ function tooMany(n: number, max: number) {
  * Serialises a body once, and validates exactly what was serialised: a `toJSON`, a getter or a
  * Proxy cannot send anything but what the validator saw, because those very bytes are sent.
  */
-export function serialise(op: Operation, input: unknown, mask: (text: string) => string = (text) => text): { body?: string; violations: Violation[] } {
+export function serialise(op: Pick<Operation, "operationId" | "validateRequest">, input: unknown, mask: (text: string) => string = (text) => text): { body?: string; violations: Violation[] } {
   if (!op.validateRequest) return { violations: [] };
   let body: string | undefined;
   try {
@@ -124,20 +141,23 @@ export function serialise(op: Operation, input: unknown, mask: (text: string) =>
     return { violations: [{ field: "body", rule: "json", message: `body cannot be written as JSON (${why})` }] };
   }
   const sent = body === undefined ? undefined : JSON.parse(body);
-  return { body, violations: check(op.validateRequest, sent, "body", op.operationId) };
+  // A field name is the caller's text: a secret pasted as a key is masked like any other.
+  const violations = check(op.validateRequest, sent, "body", op.operationId).map((v) => ({ ...v, field: mask(v.field), message: mask(v.message) }));
+  return { body, violations };
 }
 
-function checkedBaseUrl(baseUrl: unknown): string {
+function checkedBaseUrl(baseUrl: unknown, where: string): string {
+  const name = where === "createPartnerClient" ? "baseUrl" : "apiUrl";
   let url: URL;
   try {
     url = new URL(String(baseUrl));
   } catch {
-    throw new TypeError("createPartnerClient: baseUrl is not a URL");
+    throw new TypeError(`${where}: ${name} is not a URL`);
   }
   // The URL is never printed: it may hold credentials.
-  if (!/^https?:$/.test(url.protocol)) throw new TypeError("createPartnerClient: baseUrl must be an http or https URL");
-  if (url.username || url.password) throw new TypeError("createPartnerClient: baseUrl must not hold a user name or password");
-  if (url.search || url.hash) throw new TypeError("createPartnerClient: baseUrl must have no query or fragment");
+  if (!/^https?:$/.test(url.protocol)) throw new TypeError(`${where}: ${name} must be an http or https URL`);
+  if (url.username || url.password) throw new TypeError(`${where}: ${name} must not hold a user name or password`);
+  if (url.search || url.hash) throw new TypeError(`${where}: ${name} must have no query or fragment`);
   return url.href.replace(/\/+$/, "");
 }
 
@@ -149,7 +169,8 @@ function checkedTimeout(timeoutMs: unknown, where: string): number {
 
 function retryPolicy(retry: RetryOptions | false | undefined, where: string): Required<RetryOptions> | undefined {
   if (retry === false) return undefined;
-  const policy = { ...DEFAULT_RETRY, ...retry };
+  const given = Object.entries(retry ?? {}).filter(([, value]) => value !== undefined);
+  const policy = { ...DEFAULT_RETRY, ...Object.fromEntries(given) } as Required<RetryOptions>;
   for (const [key, value] of Object.entries(policy))
     if (!Number.isInteger(value) || value < (key === "attempts" ? 1 : 0) || value > MAX_TIMER_MS)
       throw new TypeError(`${where}: retry.${key} must be a whole number${key === "attempts" ? " from 1" : " of milliseconds"}`);
@@ -171,8 +192,8 @@ function isTransient(status: number): boolean {
   return transientStatuses.some((pattern) => pattern === text || (pattern.endsWith("XX") && pattern[0] === text[0] && text.length === 3));
 }
 
-function retriable(error: PartnerClientError): boolean {
-  if (error.kind === "network") return true;
+/** An answer whose status (or GREEN-API's code) the spec calls transient: worth sending again. */
+function transientAnswer(error: PartnerClientError): boolean {
   if (error.kind === "api") return isTransient(error.code) || isTransient(error.status);
   return error.kind === "http" && isTransient(error.status);
 }
@@ -217,23 +238,72 @@ async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, 
   return utf8.decode(whole);
 }
 
-export function createExecutor(options: ExecutorOptions) {
-  const { partnerToken, fetch: customFetch } = options ?? ({} as ExecutorOptions);
-  if (typeof partnerToken !== "string")
-    throw new TypeError("createPartnerClient: partnerToken is required, as a string (the partner's API key from GREEN-API support)");
-  // Refused at once, and never printed: a token that breaks the rule could change the request's path.
-  if (!validatePartnerToken(partnerToken)) throw new TypeError(`createPartnerClient: partnerToken ${partnerTokenRule}`);
-  const timeoutMs = checkedTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "createPartnerClient");
-  const retry = options.retry;
-  retryPolicy(retry, "createPartnerClient");
-  const baseUrl = checkedBaseUrl(options.baseUrl ?? defaultBaseUrl);
-  const fetchImpl: typeof globalThis.fetch = customFetch ?? ((input, init) => globalThis.fetch(input, init));
-  const raw = createClient<paths>({ baseUrl, fetch: fetchImpl });
-  const mask = masker(partnerToken);
+/** What a core needs to send a family's operations: where, with which path values, masking which secrets. */
+export interface CoreConfig {
+  /** The constructor's name, for its errors: `createPartnerClient`, `createInstanceClient`. */
+  where: string;
+  baseUrl: string;
+  /** The values of the operations' path parameters (`partnerToken`; `idInstance`, `apiTokenInstance`). */
+  pathValues: Record<string, string | number>;
+  timeoutMs?: number | undefined;
+  retry?: RetryOptions | false | undefined;
+  fetch?: typeof globalThis.fetch | undefined;
+  /** Secrets masked beside the core's own: an instance client made by a partner client masks the partner token too. */
+  alsoMask?: readonly string[] | undefined;
+}
 
-  async function execute<T>(op: Operation, input: unknown, call: CallOptions = {}): Promise<PartnerResult<T>> {
+/** What varies per call beside the body. */
+export interface CallParams {
+  path?: Record<string, string | number>;
+  query?: Record<string, string | number>;
+}
+
+/** What happened on the wire during one attempt: the facts `sent` and retries are decided from. */
+interface Wire {
+  /** fetch was called: the request may have left. */
+  started: boolean;
+  /** A status line arrived: the server answered. */
+  status?: number;
+  headers?: Headers;
+  /** The body of a non-2xx answer, read (bounded) before anything else could see it. */
+  errorText: string;
+  /** Our own read of the body failed (the connection broke after the status line). */
+  bodyFailed: boolean;
+}
+
+/** Errors a fetch throws before it connects anywhere: nothing can have been sent. */
+function notConnected(root: Error): boolean {
+  const code = (root as { code?: unknown }).code;
+  if (typeof code === "string") return NOT_CONNECTED.has(code);
+  return /^(bad port|invalid url|unknown scheme|url scheme must be)/i.test(root.message);
+}
+
+/** The one executor: every operation of both families goes through `execute`. */
+export function createCore(config: CoreConfig) {
+  const { where, pathValues } = config;
+  const timeoutMs = checkedTimeout(config.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
+  const retry = config.retry;
+  retryPolicy(retry, where);
+  const baseUrl = checkedBaseUrl(config.baseUrl, where);
+  const customFetch = config.fetch;
+  const fetchImpl: (request: Request) => Promise<Response> = customFetch ? (request) => customFetch(request) : (request) => globalThis.fetch(request);
+  const raw = createClient<paths>({ baseUrl });
+  const own = secretParameters.flatMap((name) => (typeof pathValues[name] === "string" ? [pathValues[name] as string] : []));
+  const mask = masker([...own, ...(config.alsoMask ?? [])]);
+
+  /** The request's URL with every secret path value masked: safe to print. */
+  const urlOf = (op: Operation, values: Record<string, string | number>) =>
+    baseUrl + op.path.replace(/\{(\w+)\}/g, (_, name: string) => ((secretParameters as readonly string[]).includes(name) ? "***" : encodeURIComponent(String(values[name]))));
+
+  /**
+   * Sends `op` with `input` as its body. `params` holds what varies per call: path values beyond
+   * the core's own (deleteNotification's `receiptId`) and the query (receiveNotification's `receiveTimeout`).
+   */
+  async function execute<T>(op: Operation, input: unknown, call: CallOptions = {}, params: CallParams = {}): Promise<PartnerResult<T>> {
     const { operationId } = op;
-    const url = baseUrl + op.path.replace("{partnerToken}", "***");
+    const values = { ...params.path, ...pathValues };
+    const query = new URLSearchParams(Object.entries(params.query ?? {}).map(([key, value]) => [key, String(value)])).toString();
+    const url = urlOf(op, values) + (query ? `?${query}` : "");
     const { body, violations } = serialise(op, input, mask);
     if (violations.length) {
       const listed = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => v.message);
@@ -247,40 +317,53 @@ export function createExecutor(options: ExecutorOptions) {
       const cause = maskedCause(call.signal.reason, mask);
       return { error: failure<TimeoutError>("timeout", message, { operationId, sent: "no", attempts: 0, url, by: "signal", timeoutMs: limit }, cause) };
     }
-    // One controller per call, aborted by the deadline or the caller's signal: cheaper than
-    // AbortSignal.timeout plus AbortSignal.any on every call, and it says which one ended it.
+    // One controller per call for the deadline. The caller's signal joins through AbortSignal.any,
+    // which holds no listener on it: a signal shared by many calls collects no listeners (and no
+    // MaxListenersExceededWarning).
     const controller = new AbortController();
+    const signal = call.signal ? AbortSignal.any([controller.signal, call.signal]) : controller.signal;
     const ended: { by?: "timeout" | "signal" } = {};
     const timer = setTimeout(() => ((ended.by ??= "timeout"), controller.abort()), limit);
-    const onAbort = () => ((ended.by ??= "signal"), controller.abort(call.signal!.reason));
-    call.signal?.addEventListener("abort", onAbort, { once: true });
     const endsAt = Date.now() + limit;
     try {
       for (let attempt = 1; ; attempt++) {
-        const result = await once<T>(op, body, controller.signal, ended, url, attempt, limit);
-        if (!result.error || !policy || attempt >= policy.attempts || !retriable(result.error)) return result;
+        const { result, transport } = await once<T>(op, body, { path: values, query: params.query }, signal, ended, url, attempt, limit);
+        if (!result.error || !policy || attempt >= policy.attempts) return result;
+        // Only a transport failure, or a status the spec calls transient, is sent again.
+        if (!transport && !transientAnswer(result.error)) return result;
         const { retryAfterMs } = result.error as { retryAfterMs?: number };
         if (retryAfterMs !== undefined && retryAfterMs > policy.maxDelayMs) return result;
         const backoff = Math.min(policy.maxDelayMs, policy.delayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
         const wait = retryAfterMs ?? backoff;
-        if (Date.now() + wait >= endsAt || !(await sleep(wait, controller.signal))) return result;
+        if (Date.now() + wait >= endsAt || !(await sleep(wait, signal))) return result;
       }
     } finally {
       clearTimeout(timer);
-      call.signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  async function once<T>(op: Operation, body: string | undefined, signal: AbortSignal, ended: { by?: "timeout" | "signal" }, url: string, attempts: number, limit: number): Promise<PartnerResult<T>> {
+  async function once<T>(
+    op: Operation,
+    body: string | undefined,
+    params: { path: Record<string, string | number>; query?: Record<string, string | number> | undefined },
+    signal: AbortSignal,
+    ended: { by?: "timeout" | "signal" },
+    url: string,
+    attempts: number,
+    limit: number,
+  ): Promise<{ result: PartnerResult<T>; transport: boolean }> {
     const { operationId } = op;
-    let errorText = "";
-    const answered = (response: Response) => ({ operationId, sent: "yes" as Sent, attempts, status: response.status, url, ...retryAfterOf(response) });
+    const wire: Wire = { started: false, errorText: "", bodyFailed: false };
+    const answered = (status: number, headers: Headers | undefined) => ({ operationId, sent: "yes" as Sent, attempts, status, url, ...retryAfterOf(headers) });
+    const done = (result: PartnerResult<T>, transport = false) => ({ result, transport });
 
     // Sizes are checked before openapi-fetch reads anything: it reads a non-2xx body whole.
     const bounded = async (request: Request) => {
-      // The signal joins here, once, not on openapi-fetch's Request too: undici follows every
-      // signal it is given with listeners of its own, a cost on every call.
-      const response = await fetchImpl(request, { signal });
+      wire.started = true;
+      // The deadline holds even for a fetch that ignores its Request's signal.
+      const response = await untilAborted(fetchImpl(request), signal);
+      wire.status = response.status;
+      wire.headers = response.headers;
       const length = Number(response.headers.get("Content-Length") ?? 0);
       const most = response.ok ? op.maxResponseBytes : ERROR_BODY_BYTES;
       if (length > most) {
@@ -289,25 +372,27 @@ export function createExecutor(options: ExecutorOptions) {
       }
       if (response.ok || !response.body || response.status < 200) return response;
       try {
-        errorText = await readBounded(response.body, most, response.status);
+        wire.errorText = await readBounded(response.body, most, response.status);
       } catch (error) {
-        if (!(error instanceof TooLarge)) throw error;
-        errorText = error.start; // an error page larger than any error: its start is enough
+        if (!(error instanceof TooLarge)) throw ((wire.bodyFailed = true), error);
+        wire.errorText = error.start; // an error page larger than any error: its start is enough
       }
-      return new Response(errorText, { status: response.status, statusText: response.statusText, headers: response.headers });
+      return rewrapped(wire.errorText, response);
     };
 
     try {
-      const { data, error, response } = await raw.request(op.method.toLowerCase() as "post", op.path as never, {
-        params: { path: { partnerToken } },
+      const { data, response } = await raw.request(op.method.toLowerCase() as "post", op.path as never, {
+        params,
         body: body as never,
         bodySerializer: (serialised: unknown) => serialised as string, // serialised once, in serialise()
         parseAs: "stream",
         // Following a redirect would send the call, and the token, a second time.
         redirect: "manual",
+        // On the Request itself, so that any fetch honouring its Request obeys the deadline.
+        signal,
         fetch: bounded,
       } as never);
-      if (!response.ok) return fromFailure(error, response);
+      if (!response.ok) return done(fromFailure(response.status, response.headers), false);
       let text: string;
       try {
         // A length the server declared is already checked, and fetch holds a body to it unless it
@@ -315,81 +400,168 @@ export function createExecutor(options: ExecutorOptions) {
         const declared = response.headers.get("Content-Length") !== null && response.headers.get("Content-Encoding") === null;
         text = declared ? await response.text() : await readBounded(data as ReadableStream<Uint8Array> | undefined, op.maxResponseBytes, response.status);
       } catch (thrown) {
-        if (thrown instanceof TooLarge) return unexpected(thrown.message, thrown.start, response);
+        if (thrown instanceof TooLarge) return done(unexpected(thrown.message, thrown.start, response.status, response.headers));
+        wire.bodyFailed = true;
         throw thrown;
       }
-      return fromSuccess(text, response);
+      return done(fromSuccess(text, response.status, response.headers));
     } catch (thrown) {
+      return classify(thrown);
+    }
+
+    /** What an attempt that threw comes to, decided from what happened on the wire, never from the error's shape. */
+    function classify(thrown: unknown): { result: PartnerResult<T>; transport: boolean } {
       if (thrown instanceof TooLarge) {
         const fields = { operationId, sent: "yes" as Sent, attempts, status: thrown.status, url };
         const message = `${operationId} failed: ${thrown.message} (HTTP ${thrown.status}); the connection was closed`;
-        if (thrown.status >= 200 && thrown.status < 300) return { error: failure<UnexpectedResponseError>("unexpected-response", message, { ...fields, reason: thrown.message, excerpt: "" }) };
-        return { error: failure<HttpError>("http", message, { ...fields, excerpt: "" }) };
+        if (thrown.status >= 200 && thrown.status < 300) return done({ error: failure<UnexpectedResponseError>("unexpected-response", message, { ...fields, reason: thrown.message, excerpt: "" }) });
+        return done({ error: failure<HttpError>("http", message, { ...fields, excerpt: "" }) });
       }
       const cause = maskedCause(thrown, mask);
       const unsafe = op.retrySafe ? "" : "; it was not resent";
-      if (signal.aborted && ended.by) {
-        const { by } = ended;
-        const message =
-          by === "timeout"
-            ? `${operationId} got no whole answer within ${limit} ms from ${url}; it may have taken effect${unsafe}`
-            : `${operationId} was aborted by the caller's signal; it may have taken effect${unsafe}`;
-        return { error: failure<TimeoutError>("timeout", message, { operationId, sent: "maybe", attempts, url, by, timeoutMs: limit }, cause) };
+      const answeredYet = wire.status !== undefined;
+      if (signal.aborted) {
+        const by = ended.by ?? "signal";
+        const sent: Sent = answeredYet ? "yes" : wire.started ? "maybe" : "no";
+        const effect = sent === "no" ? "; nothing was sent" : sent === "yes" ? "; GREEN-API received it" : `; it may have taken effect${unsafe}`;
+        const message = by === "timeout" ? `${operationId} got no whole answer within ${limit} ms from ${url}${effect}` : `${operationId} was aborted by the caller's signal${effect}`;
+        return done({ error: failure<TimeoutError>("timeout", message, { operationId, sent, attempts, url, by, timeoutMs: limit }, cause) });
       }
       let root: Error = cause; // the innermost cause says what happened ("connect ECONNREFUSED ...")
       while (root.cause instanceof Error) root = root.cause;
-      const code = (root as { code?: unknown }).code;
-      const sent: Sent = typeof code === "string" && NOT_CONNECTED.has(code) ? "no" : "maybe";
-      const message =
-        sent === "no"
+      if (answeredYet && !wire.bodyFailed) {
+        // Answered, then something between the socket and the result threw (a middleware of the
+        // caller's, say): the answer is what counts, and the error is kept as the cause.
+        if (wire.status! >= 200 && wire.status! < 300) {
+          const reason = `the answer could not be read (${cut(root.message, 200)})`;
+          return done(withCause(unexpected(reason, "", wire.status!, wire.headers), cause));
+        }
+        return done(withCause(fromFailure(wire.status!, wire.headers), cause));
+      }
+      if (answeredYet) {
+        const message = `${operationId} lost the connection while reading the answer (HTTP ${wire.status}) from ${url} (${root.message}); GREEN-API received it`;
+        return done({ error: failure<NetworkError>("network", message, { operationId, sent: "yes", attempts, url }, cause) }, true);
+      }
+      if (!wire.started || notConnected(root)) {
+        const message = wire.started
           ? `${operationId} could not connect to ${url} (${root.message}); nothing was sent`
-          : `${operationId} could not reach ${url} or lost the answer (${root.message}); it may have taken effect${unsafe}`;
-      return { error: failure<NetworkError>("network", message, { operationId, sent, attempts, url }, cause) };
+          : `${operationId} was not sent: it failed before any request was made (${root.message})`;
+        return done({ error: failure<NetworkError>("network", message, { operationId, sent: "no", attempts, url }, cause) }, wire.started);
+      }
+      const message = `${operationId} could not reach ${url} or lost the answer (${root.message}); it may have taken effect${unsafe}`;
+      return done({ error: failure<NetworkError>("network", message, { operationId, sent: "maybe", attempts, url }, cause) }, true);
     }
 
-    function apiError(parsed: { code: number; description: string }, response: Response): Fail {
+    function apiError(parsed: { code: number; description: string }, status: number, headers: Headers | undefined): Fail {
       const safe = mask.value(parsed) as ApiError["body"] & { description: string };
-      const message = `${operationId}: GREEN-API answered ${parsed.code} ${cut(safe.description, 200)} (HTTP ${response.status})`;
-      return { error: failure<ApiError>("api", message, { code: parsed.code, description: safe.description, body: safe, ...answered(response) }) };
+      const message = `${operationId}: GREEN-API answered ${parsed.code} ${cut(safe.description, 200)} (HTTP ${status})`;
+      return { error: failure<ApiError>("api", message, { code: parsed.code, description: safe.description, body: safe, ...answered(status, headers) }) };
     }
 
-    function unexpected(reason: string, text: string, response: Response): Fail {
-      const message = `${operationId} got an answer that is not in the contract (HTTP ${response.status}): ${reason}`;
-      return { error: failure<UnexpectedResponseError>("unexpected-response", message, { reason, excerpt: mask.excerpt(text), ...answered(response) }) };
+    /** A 466's quota objects: an `api` error whose message says which quota ran out. */
+    function quotaError(parsed: NonNullable<ApiError["quota"]>, status: number, headers: Headers | undefined): Fail {
+      const quota = mask.value(parsed) as NonNullable<ApiError["quota"]>;
+      const which = [quota.invokeStatus, quota.correspondentsStatus].filter((q) => q && typeof q === "object");
+      const description = which.map((q) => [q!.status, q!.description, q!.used != null && q!.total != null ? `${q!.used} of ${q!.total} used` : ""].filter(Boolean).join(": ")).join("; ");
+      const message = `${operationId}: GREEN-API answered ${status}, a quota is used up: ${cut(description, 300)}`;
+      return { error: failure<ApiError>("api", message, { code: status, description: cut(description, 300), body: quota as Record<string, unknown>, quota, ...answered(status, headers) }) };
     }
 
-    // GREEN-API answers failures with HTTP 200 too: the body, not the status, decides.
-    function fromSuccess(text: string, response: Response): PartnerResult<T> {
-      if (!text) return unexpected("the body is empty", "", response);
+    function unexpected(reason: string, text: string, status: number, headers: Headers | undefined): Fail {
+      const message = `${operationId} got an answer that is not in the contract (HTTP ${status}): ${mask(reason)}`;
+      return { error: failure<UnexpectedResponseError>("unexpected-response", message, { reason: mask(reason), excerpt: mask.excerpt(text), ...answered(status, headers) }) };
+    }
+
+    // Partner methods answer failures with HTTP 200 too (`x-failure-style: inside-200`): the body,
+    // not the status, decides. Instance methods' 200 is the result; an error body there is still an error.
+    function fromSuccess(text: string, status: number, headers: Headers): PartnerResult<T> {
+      if (!text) return unexpected("the body is empty", "", status, headers);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        return unexpected("the body is not JSON", text, response);
+        return unexpected("the body is not JSON", text, status, headers);
       }
-      if (validatePartnerError(parsed)) return apiError(parsed as ApiError, response);
+      const errorFirst = op.failureStyle === "inside-200";
+      if (errorFirst && validatePartnerError(parsed)) return apiError(parsed as ApiError, status, headers);
       if (op.validateSuccess(parsed)) return { data: parsed as T };
       const errors = op.validateSuccess.errors ?? [];
+      if (!errorFirst && validatePartnerError(parsed)) return apiError(parsed as ApiError, status, headers);
       const why = errors.slice(0, 3).map((e) => `${e.instancePath || "body"} ${e.keyword === "required" ? `lacks ${String(e.params.missingProperty)}` : rule(e)}`);
       const digits = errors.some((e) => e.keyword === "maximum" && e.params.limit === Number.MAX_SAFE_INTEGER) ? unsafeIntegers(text) : [];
       const reason = digits.length
         ? `it holds ${digits.join(", ")}, beyond 2^53 - 1: JSON in JavaScript cannot carry it exactly, so it is not handed back rounded`
         : `not what ${operationId} answers (${why.join("; ")}${tooMany(errors.length, 3)})`;
-      return unexpected(reason, text, response);
+      return unexpected(reason, text, status, headers);
     }
 
-    function fromFailure(parsed: unknown, response: Response): PartnerResult<T> {
-      if (validatePartnerError(parsed)) return apiError(parsed as ApiError, response);
-      const message = `${operationId} failed with HTTP ${response.status}${errorText ? `: ${mask.excerpt(errorText)}` : " and no body"}`;
-      return { error: failure<HttpError>("http", message, { excerpt: mask.excerpt(errorText), ...answered(response) }) };
+    function fromFailure(status: number, headers: Headers | undefined): Fail {
+      const text = wire.errorText;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (validatePartnerError(parsed)) return apiError(parsed as ApiError, status, headers);
+      if (isQuotaBody(parsed)) return quotaError(parsed, status, headers);
+      const message = `${operationId} failed with HTTP ${status}${text ? `: ${mask.excerpt(text)}` : " and no body"}`;
+      return { error: failure<HttpError>("http", message, { excerpt: mask.excerpt(text), ...answered(status, headers) }) };
     }
   }
 
   return { execute, raw, baseUrl };
 }
 
-function retryAfterOf(response: Response): { retryAfterMs?: number } {
-  const retryAfterMs = parseRetryAfter(response.headers.get("Retry-After"));
+/** The partner family's core: checks the partner token and the base URL, and builds the executor. */
+export function createExecutor(options: ExecutorOptions) {
+  const where = "createPartnerClient";
+  const { partnerToken } = options ?? ({} as ExecutorOptions);
+  if (typeof partnerToken !== "string")
+    throw new TypeError(`${where}: partnerToken is required, as a string (the partner's API key from GREEN-API support)`);
+  // Refused at once, and never printed: a token that breaks the rule could change the request's path.
+  if (!validatePartnerToken(partnerToken)) throw new TypeError(`${where}: partnerToken ${partnerTokenRule}`);
+  return createCore({ ...options, where, baseUrl: options.baseUrl ?? defaultBaseUrl, pathValues: { partnerToken } });
+}
+
+/** GREEN-API's 466 body: at least one of its quota objects (the schema alone accepts any object). */
+function isQuotaBody(parsed: unknown): parsed is NonNullable<ApiError["quota"]> {
+  if (!validateQuotaExceededError(parsed)) return false;
+  const { invokeStatus, correspondentsStatus } = parsed as Record<string, unknown>;
+  return [invokeStatus, correspondentsStatus].some((q) => q !== null && typeof q === "object");
+}
+
+/** The same error with `cause` set: the caller's own error, masked, kept for whoever needs it. */
+function withCause<R extends { error: PartnerClientError }>(result: R, cause: Error): R {
+  Object.defineProperty(result.error, "cause", { value: cause, writable: true, configurable: true, enumerable: false });
+  return result;
+}
+
+/** A copy of a non-2xx answer holding the body already read; it cannot throw (a reason phrase
+ *  that is not Latin-1, a status `Response` refuses): such parts are left out. */
+function rewrapped(text: string, response: Response): Response {
+  try {
+    return new Response(text, { status: response.status, headers: response.headers });
+  } catch {
+    return new Response(text, { status: 500 });
+  }
+}
+
+/** A promise that rejects as soon as `signal` aborts, whatever `promise` does; its late rejection is swallowed. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return (promise.catch(() => {}), Promise.reject(signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
+}
+
+function retryAfterOf(headers: Headers | undefined): { retryAfterMs?: number } {
+  const retryAfterMs = parseRetryAfter(headers?.get("Retry-After") ?? null);
   return retryAfterMs === undefined ? {} : { retryAfterMs };
 }
 

@@ -11,9 +11,9 @@ import { fileURLToPath } from "node:url";
 export const PRISM_MISSING =
   "The mock needs Prism, an optional peer dependency of green-api-partner: npm install --save-dev @stoplight/prism-cli@5.14.2";
 
-/** Replaces the path segment after `/partner/<method>/`, where GREEN-API carries the token. */
+/** Replaces the path segment after `/partner/<method>/` and `/waInstance<id>/<method>/`, where GREEN-API carries the tokens. */
 export function maskTokens(/** @type {string} */ text) {
-  return text.replace(/(\/partner\/[A-Za-z]+\/)[^\s/?#"'`]+/g, "$1***");
+  return text.replace(/(\/(?:partner|waInstance\d+)\/[A-Za-z]+\/)[^\s/?#"'`]+/g, "$1***");
 }
 
 /** The bundled spec this package ships. */

@@ -6,9 +6,12 @@ import type { Client, Middleware } from "openapi-fetch";
 import { type NamedExample, examples } from "../generated/examples.js";
 import { operationList as generated } from "../generated/operations.js";
 import type { paths } from "../generated/types.js";
-import { validatePartnerError, validatePartnerToken } from "../generated/validators.js";
+import * as validators from "../generated/validators.js";
+import { type Validator, validatePartnerError, validateQuotaExceededError } from "../generated/validators.js";
 import type { Operation } from "./executor.js";
 import { PRISM_MISSING, maskTokens, startMockServer } from "./mock-server.js";
+import { notificationExamples } from "../generated/webhooks.js";
+import type { Notification } from "./webhooks.js";
 
 export { PRISM_MISSING, maskTokens };
 
@@ -17,21 +20,23 @@ const operationList: Array<Operation & { operationId: OperationId }> = generated
 export type OperationId = keyof typeof examples;
 /** The spec's named examples of an operation's answers: a name that is not one does not compile. */
 export type ExampleName<Op extends OperationId> = keyof (typeof examples)[Op] & string;
-/** Which named example each operation answers with; unnamed operations answer their first success. */
-export type ExampleChoice = { [Op in OperationId]?: ExampleName<Op> };
+/** A named example, or several: each call takes the next, and the last one repeats (null, starting, notAuthorized, ...). */
+export type ExampleSequence<Op extends OperationId> = ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]];
+/** Which named example(s) each operation answers with; unnamed operations answer their first example. */
+export type ExampleChoice = { [Op in OperationId]?: ExampleSequence<Op> };
 
 export interface MockServer {
-  /** The mock's base URL, for `createPartnerClient({ baseUrl })`. */
+  /** The mock's base URL, for `createPartnerClient({ baseUrl })` and `createInstanceClient({ apiUrl })`. */
   url: string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the contract's mock (Prism, in this process) on 127.0.0.1: every partner method, each
- * request validated (a bad one gets the spec's 400), no CORS, log lines masked. For a test
- * suite's global set-up; `port` 0 or absent picks a free one.
+ * Starts the contract's mock (Prism, in this process) on 127.0.0.1: every partner and instance
+ * method, each request validated (a bad one gets the spec's 400), no CORS, log lines masked. For
+ * a test suite's global set-up; `port` 0 or absent picks a free one.
  */
-export async function startMock(options: { port?: number; onLog?: (line: string) => void } = {}): Promise<MockServer> {
+export async function startMock(options: { port?: number | undefined; onLog?: ((line: string) => void) | undefined } = {}): Promise<MockServer> {
   const { url, stop } = await startMockServer({ port: options.port ?? 0, onLog: options.onLog ?? (() => {}) });
   return { url, stop };
 }
@@ -42,24 +47,48 @@ function exampleOf<Op extends OperationId>(operationId: Op, name: string): Named
   return named;
 }
 
+/** Each call takes the next name of the sequence; the last one repeats. */
+function sequence(names: string | readonly string[]): () => string {
+  const list = typeof names === "string" ? [names] : names;
+  let at = 0;
+  return () => list[Math.min(at++, list.length - 1)]!;
+}
+
+/** The path of a request as the operation's template with its parameters' values, or undefined. */
+function matcher(op: Operation) {
+  const names: string[] = [];
+  const source = op.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => (names.push(name), "([^/]*)"));
+  // Anchored at the end only: an apiUrl may carry a path of its own (MAX's `/v3`).
+  const pattern = new RegExp(`${source}$`);
+  return (path: string) => {
+    const match = pattern.exec(path);
+    return match ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) : undefined;
+  };
+}
+const matchers = operationList.map((op) => ({ op, match: matcher(op) }));
+
 /**
- * Makes every call of `operationId` through `partner` answer the named example, when the
- * partner client points at `startMock()`'s URL (Prism's `Prefer` header). Returns the undo.
+ * Makes every call of `operationId` through `client` (a partner or an instance client) answer
+ * the named example, or each call the next of several, whether the client points at
+ * `startMock()`'s URL or uses `mockFetch()` (both read the `Prefer` header this sets). Returns the undo.
  */
-export function useExample<Op extends OperationId>(partner: { raw: Client<paths> }, operationId: Op, name: ExampleName<Op>): () => void {
-  const { status, mediaType } = exampleOf(operationId, name);
+export function useExample<Op extends OperationId>(client: { raw: Client<paths> }, operationId: Op, names: ExampleSequence<Op>): () => void {
+  for (const name of typeof names === "string" ? [names] : names) exampleOf(operationId, name);
   const op = operationList.find((o) => o.operationId === operationId)!;
-  const prefix = op.path.slice(0, op.path.indexOf("{"));
+  const match = matcher(op);
+  const next = sequence(names);
   const middleware: Middleware = {
     onRequest({ request }) {
-      if (!new URL(request.url).pathname.startsWith(prefix)) return undefined;
+      if (!match(new URL(request.url).pathname)) return undefined;
+      const name = next();
+      const { status, mediaType } = exampleOf(operationId, name);
       request.headers.set("Prefer", status === 200 ? `example=${name}` : `code=${status}, example=${name}`);
       request.headers.set("Accept", mediaType);
       return request;
     },
   };
-  partner.raw.use(middleware);
-  return () => partner.raw.eject(middleware);
+  client.raw.use(middleware);
+  return () => client.raw.eject(middleware);
 }
 
 function respond({ status, mediaType, value }: NamedExample): Response {
@@ -70,27 +99,39 @@ function respond({ status, mediaType, value }: NamedExample): Response {
 /** The example, checked against the operation's answer schemas first: an example that drifted from the spec throws. */
 function checked(op: Operation, name: string, example: NamedExample): NamedExample {
   const json = example.mediaType.includes("json");
-  const fits = !json ? typeof example.value === "string" : validatePartnerError(example.value) || (example.status === 200 && op.validateSuccess(example.value));
+  const fits = !json
+    ? typeof example.value === "string"
+    : validatePartnerError(example.value) || (example.status === 466 && validateQuotaExceededError(example.value)) || (example.status === 200 && op.validateSuccess(example.value));
   if (!fits) throw new Error(`mockFetch: the example ${op.operationId}/${name} does not match the spec's schema for HTTP ${example.status}`);
   return example;
 }
 
+/** A path value checked by its parameter's validator, compiled from the spec (`validatePartnerToken`, `validateIdInstance`, ...). */
+function validPathValue(name: string, value: string): boolean {
+  const validate = (validators as unknown as Record<string, Validator | undefined>)[`validate${name[0]!.toUpperCase()}${name.slice(1)}`];
+  if (!validate) return true;
+  return validate(value) || (/^\d+$/.test(value) && validate(Number(value)));
+}
+
 /**
- * A `fetch` that answers partner calls from the spec's named examples, with no server: pass it
- * as `createPartnerClient({ fetch: mockFetch({ getInstances: "noInstances" }) })`. Like the mock,
- * it answers a request that breaks the contract (token, body) with the spec's 400, and an
+ * A `fetch` that answers partner and instance calls from the spec's named examples, with no
+ * server: `createPartnerClient({ fetch: mockFetch({ getInstances: "noInstances" }) })`, or a
+ * sequence per operation, `mockFetch({ getStateInstance: ["creating", "starting", "notAuthorized"] })`.
+ * A `Prefer: example=NAME` header (what `useExample` sets) wins over `choice`. Like the mock, it
+ * answers a request that breaks the contract (a token, a body) with the spec's 400, and an
  * unknown path with 404. Every answer is validated against the spec before it is given.
  */
 export function mockFetch(choice: ExampleChoice = {}): typeof fetch {
+  const chosen = new Map(Object.entries(choice).map(([operationId, names]) => [operationId, sequence(names as string | string[])]));
   return async (input, init) => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;
-    const op = operationList.find((o) => o.method === request.method && path.startsWith(o.path.slice(0, o.path.indexOf("{"))));
-    const token = op && decodeURIComponent(path.slice(op.path.indexOf("{")));
-    if (!op || token === undefined || token.includes("/")) return new Response("Not Found", { status: 404 });
+    const found = matchers.map(({ op, match }) => ({ op, values: match(path) })).find((m) => m.values && m.op.method === request.method);
+    if (!found) return new Response("Not Found", { status: 404 });
+    const { op, values } = found as { op: Operation & { operationId: OperationId }; values: Record<string, string> };
     const named = examples[op.operationId] as Record<string, NamedExample>;
     const badRequest = Object.entries(named).find(([, e]) => e.status === 400 && e.mediaType.includes("json"))!;
-    let valid = validatePartnerToken(token);
+    let valid = Object.entries(values).every(([name, value]) => validPathValue(name, value));
     if (valid && op.validateRequest) {
       try {
         valid = op.validateRequest(JSON.parse(await request.text()));
@@ -99,7 +140,39 @@ export function mockFetch(choice: ExampleChoice = {}): typeof fetch {
       }
     }
     if (!valid) return respond(checked(op, badRequest[0], badRequest[1]));
-    const name = (choice as Record<string, string | undefined>)[op.operationId] ?? Object.keys(named)[0]!;
+    const preferred = /example=([\w-]+)/.exec(request.headers.get("Prefer") ?? "")?.[1];
+    const name = preferred ?? chosen.get(op.operationId)?.() ?? Object.keys(named)[0]!;
     return respond(checked(op, name, exampleOf(op.operationId, name)));
   };
+}
+
+/** The spec's named notification examples, by name: what `deliverWebhook` and `green-api-partner send-webhook` send. */
+export { notificationExamples };
+/** A named notification example of the spec: a name that is not one does not compile. */
+export type NotificationExampleName = keyof typeof notificationExamples & string;
+
+export interface DeliverWebhookOptions {
+  /** Sent as `Authorization: Bearer <webhookUrlToken>`, as GREEN-API does; no header without it. */
+  webhookUrlToken?: string | undefined;
+  /** What sends the request: the global fetch by default; `(request) => receiver.fetch(request)` for no server at all. */
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
+  /** Aborts the delivery. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * POSTs one notification to a receiver the way GREEN-API does (`Content-Type: application/json;
+ * charset=utf-8`, the token as a Bearer `Authorization`), and resolves with the receiver's answer.
+ * `notification` is a named example of the spec, or a body of your own.
+ */
+export function deliverWebhook(url: string | URL, notification: NotificationExampleName | Notification, options: DeliverWebhookOptions = {}): Promise<Response> {
+  let body: unknown = notification;
+  if (typeof notification === "string") {
+    if (!Object.hasOwn(notificationExamples, notification)) throw new TypeError(`the spec has no notification example ${JSON.stringify(notification)}`);
+    body = notificationExamples[notification];
+  }
+  const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
+  if (options.webhookUrlToken !== undefined) headers.Authorization = `Bearer ${options.webhookUrlToken}`;
+  const request = new Request(url, { method: "POST", headers, body: JSON.stringify(body), signal: options.signal });
+  return (options.fetch ?? fetch)(request);
 }

@@ -1,15 +1,17 @@
 // The published reference, in both languages, checked the way a person sees it: built by
 // `npm run docs`, opened from disk in headless Chromium, each operation one click from the first
 // view with every field and example of the spec, the quirks in the first view, the other language
-// one click away, no request leaving the page, no serious accessibility violation, and a
-// screenshot kept in test-output/. What each page must show is read from the bundle it is built
-// from: the English spec, or the Russian one.
+// one click away, no request leaving the page and nothing blocked or failing on load, no serious
+// accessibility violation on the first view or with an operation of each method open, the
+// language link covering nothing at a phone's width or a desktop's, and screenshots kept in
+// test-output/. What each page must show is read from the bundle it is built from: the English
+// spec, or the Russian one.
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import axe from "axe-core";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAllDocs, languages } from "../scripts/docs.js";
 import { loadSpec } from "../scripts/spec.js";
@@ -30,6 +32,19 @@ const fieldsOf = (op: SpecOperation): string[] =>
     .flatMap((schema) => Object.keys(schema.properties));
 
 const pages = Object.entries(languages).map(([lang, page]) => [lang, page] as const);
+/** One operation of each HTTP method the spec uses: axe runs with each of them open. */
+const byMethod = [...new Map(operations.map((op) => [op.method, op])).values()];
+/** A phone's width and a desktop's, for the language link's place. */
+const widths = [390, 1400];
+
+/** axe-core on what a page shows now: its serious and critical violations, one line each. */
+async function seriousViolations(tab: Page) {
+  await tab.addScriptTag({ content: axe.source });
+  const results = await tab.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run());
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}
 
 describe.each(pages)("the %s reference", (lang, page) => {
   const bundle: Json = loadSpec(page.spec);
@@ -45,6 +60,11 @@ describe.each(pages)("the %s reference", (lang, page) => {
       expect(html).not.toMatch(/@import\s+url\(["']?https?:/i);
     });
 
+    it("writes its servers' descriptions as plain text: Redoc's Servers card shows them as written", () => {
+      expect(bundle.servers.length).toBeGreaterThan(0);
+      for (const server of bundle.servers) expect(server.description, server.url).not.toMatch(/`|\*\*|\]\(/);
+    });
+
     it("declares its language and is titled in it", () => {
       const html = readFileSync(file(), "utf8");
       expect(html).toContain(`<html lang="${lang}">`);
@@ -54,8 +74,13 @@ describe.each(pages)("the %s reference", (lang, page) => {
 
   describe.skipIf(browserMissing)("in Chromium", () => {
     let browser: Browser;
+    let context: BrowserContext;
     let tab: Page;
     const leftThePage: string[] = [];
+    /** Console errors and warnings (a CSP block is one), failed loads and uncaught errors of every load. */
+    const troubles: string[] = [];
+    /** axe-core's serious violations with one operation of each method open. */
+    const openedViolations = new Map<string, string[]>();
     /** What a reader sees of each operation after one click from the first view. */
     const seen = new Map<string, { text: string; errorText: string; html: string }>();
 
@@ -66,7 +91,7 @@ describe.each(pages)("the %s reference", (lang, page) => {
 
     beforeAll(async () => {
       browser = await launch();
-      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+      context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
       await context.route("**/*", (route) => {
         const url = route.request().url();
         if (url.startsWith("file:") || url.startsWith("data:")) return route.continue();
@@ -74,12 +99,16 @@ describe.each(pages)("the %s reference", (lang, page) => {
         return route.abort();
       });
       tab = await context.newPage();
+      tab.on("console", (message) => ["error", "warning"].includes(message.type()) && troubles.push(`console ${message.type()}: ${message.text()}`));
+      tab.on("requestfailed", (request) => troubles.push(`failed load: ${request.url()} (${request.failure()?.errorText})`));
+      tab.on("pageerror", (error) => troubles.push(`uncaught: ${error.message}`));
       for (const op of operations) {
         // As a reader does: from the first view, one click on the operation in the partner workflow.
         await firstView();
         await tab.locator(`a[href="#operation/${op.operationId}"]`).first().click();
         await tab.getByRole("heading", { name: operationIn(op).summary }).first().waitFor({ timeout: 10_000 });
         const result = { text: await tab.locator("body").innerText(), html: await tab.content() };
+        if (byMethod.includes(op)) openedViolations.set(op.method, await seriousViolations(tab));
         // Then the error body's branch of every oneOf, as a reader switches to it.
         for (const button of await tab.locator("button", { hasText: /PartnerError/ }).all()) await button.click();
         await tab.getByText(bundle.components.schemas.PartnerError.properties.code.description).first().waitFor({ timeout: 5000 });
@@ -136,13 +165,53 @@ describe.each(pages)("the %s reference", (lang, page) => {
       expect(text.split("temporarily-not-working: true").length - 1).toBe(marked.length);
     });
 
+    it("shows what each known messenger value means beside it (x-enumDescriptions)", () => {
+      const { text } = seen.get("createInstance")!;
+      const described = Object.entries<string>(bundle.components.schemas.TypeInstanceKnown["x-enumDescriptions"]);
+      expect(described.length).toBeGreaterThan(0);
+      // Redoc renders them as a table: the value's cell, then its description's.
+      for (const [value, meaning] of described) expect(text, value).toMatch(new RegExp(`(^|\\s)${value}\\s+${meaning}(\\s|$)`));
+    });
+
     it("has no serious or critical accessibility violation (axe-core)", async () => {
-      await tab.addScriptTag({ content: axe.source });
-      const results = await tab.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run());
-      const serious = results.violations
-        .filter((v) => v.impact === "serious" || v.impact === "critical")
-        .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-      expect(serious).toEqual([]);
+      expect(await seriousViolations(tab)).toEqual([]);
+    });
+
+    it.each(byMethod.map((op) => [op.method.toUpperCase(), op] as const))("has none with a %s operation open either (its method badge included)", (_, op) => {
+      expect(openedViolations.get(op.method)).toEqual([]);
+    });
+
+    it("loads with no console error or warning, nothing blocked and nothing failing", () => {
+      expect(troubles).toEqual([]);
+    });
+
+    it.each(widths)("at %i px wide, its language link covers no button, heading or text", async (width) => {
+      const narrow = await context.newPage();
+      try {
+        await narrow.setViewportSize({ width, height: 844 });
+        await narrow.goto(pathToFileURL(file()).href, { waitUntil: "load" });
+        await narrow.getByRole("heading", { name: bundle.info.title }).first().waitFor({ timeout: 30_000 });
+        const overlaps = await narrow.evaluate(() => {
+          const link = document.querySelector("a.lang-switch")!.getBoundingClientRect();
+          const visible = (e: Element) => {
+            const r = e.getBoundingClientRect();
+            return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden" ? r : null;
+          };
+          // Whatever a reader reads or presses: controls, pictures, and every element holding text.
+          const control = (e: Element) => e.matches("button, a, img, svg, input");
+          const holdsText = (e: Element) => Array.from(e.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
+          return Array.from(document.querySelectorAll("#redoc *"))
+            .filter((e) => control(e) || holdsText(e))
+            .map((e) => [e, visible(e)] as const)
+            .filter(([, r]) => r && r.left < link.right && link.left < r.right && r.top < link.bottom && link.top < r.bottom)
+            .map(([e]) => `${e.tagName.toLowerCase()} "${(e.textContent ?? "").trim().slice(0, 40)}"`);
+        });
+        expect(overlaps).toEqual([]);
+        mkdirSync(outputDir, { recursive: true });
+        await narrow.screenshot({ path: join(outputDir, `docs-${lang}-${width}px.png`) });
+      } finally {
+        await narrow.close();
+      }
     });
 
     it("is saved as a screenshot in test-output/", async () => {

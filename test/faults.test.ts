@@ -5,9 +5,9 @@
 // nowhere a person or a log could see it.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type PartnerResult, type Sent, createPartnerClient } from "../src/index.js";
-import { callOperation, pathOf } from "./helpers/call.js";
+import { callOperation, pathOf, secretOf } from "./helpers/call.js";
 import { type Handler, answer, loopback } from "./helpers/server.js";
-import { type SpecOperation, operations } from "./helpers/spec.js";
+import { type SpecOperation, compile, namedExamples, operations, specAjv } from "./helpers/spec.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
 const TIMEOUT_MS = 400;
@@ -22,10 +22,24 @@ interface Fault {
   transient?: boolean;
 }
 
-const success = (op: SpecOperation) => op.successes[0]!.value;
+/** The operation's first success example that is a value (getStateInstance's first is `null`: still being created). */
+const success = (op: SpecOperation) => op.successes.find((e) => e.value !== null)!.value;
 /** The operation's success answer with a field this contract does not name, wherever an object stands. */
 const withUnknownField = (value: unknown): unknown =>
   Array.isArray(value) ? value.map(withUnknownField) : { ...(value as object), apiUrl: "https://example.invalid" };
+
+/** An answer written byte for byte, status line included: what node:http will not write (a UTF-8 reason phrase). */
+const rawAnswer = (status: number, reason: string, body: unknown): Handler => (req) => {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const type = typeof body === "string" ? "text/plain" : "application/json";
+  const head = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n`;
+  req.socket.end(Buffer.from(head + text, "utf8"));
+};
+
+const acceptsNull = (op: SpecOperation) => compile(specAjv(), op.successSchema)(null);
+
+/** The spec's own example of a 466's body (GREEN-API's quota objects). */
+const quotaBody = namedExamples().find((e) => e.status === "466" && e.mediaType === "application/json")!.value as Record<string, unknown>;
 
 const kind = (k: string, sent: Sent, more: Record<string, unknown> = {}) => (result: Result) => {
   expect(result.data).toBeUndefined();
@@ -73,12 +87,17 @@ const faults: Fault[] = [
   },
   {
     name: "an error body that echoes the token",
-    handler: () => answer(200, { code: 401, description: `Unauthorized: ${TOKEN}` }),
+    handler: (op) => answer(200, { code: 401, description: `Unauthorized: ${secretOf(op, TOKEN)}` }),
     expected: kind("api", "yes", { code: 401, description: "Unauthorized: ***" }),
   },
   { name: "200 that is not JSON", handler: () => answer(200, "<html>ok</html>"), expected: kind("unexpected-response", "yes", { status: 200 }) },
   { name: "200 with an empty body", handler: () => answer(200, ""), expected: kind("unexpected-response", "yes", { reason: "the body is empty" }) },
-  { name: "200 with null", handler: () => answer(200, null), expected: kind("unexpected-response", "yes", { status: 200 }) },
+  {
+    name: "200 with null",
+    handler: () => answer(200, null),
+    // null is a result only where the spec says so (getStateInstance: still being created; receiveNotification: no notification).
+    expected: (r, op) => (acceptsNull(op) ? expect(r).toEqual({ data: null }) : kind("unexpected-response", "yes", { status: 200 })(r)),
+  },
   { name: "200 with an unknown shape", handler: () => answer(200, { ok: true }), expected: kind("unexpected-response", "yes", { status: 200 }) },
   {
     name: "a redirect, which is not followed",
@@ -92,7 +111,8 @@ const faults: Fault[] = [
       res.write('{"idInstance": 31000');
       setTimeout(() => req.socket.destroy(), 20);
     },
-    expected: kind("network", "maybe"),
+    // The status line arrived: GREEN-API received the request, whatever happened to the body.
+    expected: kind("network", "yes"),
     transient: true,
   },
   { name: "a connection reset", handler: () => (req) => req.socket.destroy(), expected: kind("network", "maybe"), transient: true },
@@ -100,7 +120,26 @@ const faults: Fault[] = [
   {
     name: "a server that sends headers and then never the body",
     handler: () => (_q, res) => (res.writeHead(200, { "Content-Type": "application/json" }), res.write("{")),
-    expected: kind("timeout", "maybe", { by: "timeout" }),
+    expected: kind("timeout", "yes", { by: "timeout" }),
+  },
+  {
+    name: "466 with GREEN-API's documented quota body",
+    handler: () => answer(466, quotaBody),
+    expected: (r) => {
+      kind("api", "yes", { code: 466, status: 466, quota: quotaBody })(r);
+      expect(r.error!.message).toContain(String((quotaBody.invokeStatus as { status: string }).status));
+    },
+  },
+  {
+    name: "400 whose reason phrase is not Latin-1",
+    handler: () => rawAnswer(400, "Неверный запрос", { code: 400, description: "bad request data" }),
+    expected: kind("api", "yes", { code: 400, status: 400 }),
+  },
+  {
+    name: "503 whose reason phrase is not Latin-1",
+    handler: () => rawAnswer(503, "Сервис недоступен", "try later"),
+    expected: kind("http", "yes", { status: 503, excerpt: "try later" }),
+    transient: true,
   },
 ];
 
@@ -178,6 +217,110 @@ describe("fault matrix", () => {
       expect(result.error).toMatchObject({ kind: "timeout", by: "signal", sent: "maybe" });
       expect(server.requests).toHaveLength(1);
       expectNoToken(result.error);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("what happened on the wire decides, never an error's shape", () => {
+  const listOp = operations.find((op) => op.retrySafe && op.request === undefined)!;
+  const badRequest = { code: 400, description: "bad request data" };
+
+  it.each([
+    ["a non-2xx", 400, badRequest, { kind: "api", code: 400, status: 400 }],
+    ["a 2xx", 200, null, { kind: "unexpected-response", status: 200 }],
+  ] as const)("the caller's middleware that throws on %s: answered, sent once, its error kept as the cause", async (_, status, body, expected) => {
+    const server = await loopback(answer(status, body ?? success(listOp)));
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, timeoutMs: TIMEOUT_MS, retry: RETRY });
+      // The pattern openapi-fetch's own docs show, and one that throws on every answer.
+      partner.raw.use({
+        onResponse({ response }) {
+          if (!response.ok || status === 200) throw new Error(`middleware refused ${response.status} from ${response.url}`);
+          return undefined;
+        },
+      });
+      const result = await callOperation(partner, listOp);
+      expect(result.error).toMatchObject({ ...expected, sent: "yes", attempts: 1 });
+      expect(server.requests).toHaveLength(1);
+      expect((result.error!.cause as Error).message).toMatch(/^middleware refused/);
+      expectNoToken(result.error);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    ["a fetch that passes its Request on", (request: Request) => fetch(request)],
+    ["a fetch that never settles", () => new Promise<Response>(() => {})],
+  ] as const)("the deadline holds with %s", async (_, customFetch) => {
+    const server = await loopback(() => {});
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, timeoutMs: TIMEOUT_MS, fetch: customFetch as typeof fetch });
+      const started = performance.now();
+      const result = await partner.getInstances();
+      expect(result.error).toMatchObject({ kind: "timeout", by: "timeout" });
+      expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      const aborted = await partner.getInstances({ signal: controller.signal, timeoutMs: 10_000 });
+      expect(aborted.error).toMatchObject({ kind: "timeout", by: "signal" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a fetch given its Request aborts it: the server sees the connection closed", async () => {
+    let closed = false;
+    const server = await loopback((req) => req.socket.on("close", () => (closed = true)));
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, timeoutMs: TIMEOUT_MS, fetch: (request) => fetch(request as Request) });
+      await partner.getInstances();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(closed).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("many calls sharing one signal print nothing (no MaxListenersExceededWarning)", async () => {
+    const server = await loopback(answer(200, success(listOp)));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url });
+      const { signal } = new AbortController();
+      const results = await Promise.all(Array.from({ length: 30 }, () => partner.getInstances({ signal })));
+      expect(results.every((r) => r.data)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await server.close();
+    }
+  });
+
+  it("a URL fetch refuses before connecting (a bad port) sent nothing", async () => {
+    const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: "http://127.0.0.1:9", retry: false });
+    const result = await partner.getInstances();
+    expect(result.error).toMatchObject({ kind: "network", sent: "no" });
+    expect(result.error!.message).toMatch(/nothing was sent/);
+  });
+
+  it("a request the caller's middleware refuses before sending: sent no, no request", async () => {
+    const server = await loopback(answer(200, success(listOp)));
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: RETRY });
+      partner.raw.use({
+        onRequest() {
+          throw new Error("not today");
+        },
+      });
+      const result = await partner.getInstances();
+      expect(result.error).toMatchObject({ kind: "network", sent: "no", attempts: 1 });
+      expect(server.requests).toHaveLength(0);
     } finally {
       await server.close();
     }

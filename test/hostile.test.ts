@@ -9,7 +9,7 @@ import { type PartnerResult, createPartnerClient, parseRetryAfter } from "../src
 import { callOperation, pathOf } from "./helpers/call.js";
 import { type Handler, answer, loopback } from "./helpers/server.js";
 import { type SpecOperation, operations, spec } from "./helpers/spec.js";
-import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
+import { INSTANCE_TOKEN, TOKEN, expectNoToken, textsOf } from "./helpers/token.js";
 
 const withBody = operations.filter((op) => op.request !== undefined);
 const each = (ops: SpecOperation[]) => ops.map((op) => [op.operationId, op] as const);
@@ -275,5 +275,47 @@ describe("10. a deeply nested answer is an answer, not a network failure", () =>
       expect(errorOf(result).kind).toBe(kind);
       expect(JSON.stringify(result.error).length).toBeLessThan(5000);
     }
+  });
+});
+
+describe("11. every written form of a secret is masked", () => {
+  // Every punctuation character the token rule allows, so that every escape an encoder writes is met.
+  const PUNCTUATED = "gac.FAKE:tok=en,0000$aaaa&'()*+;@!~_-1111bbbb";
+  const percent = (text: string, lower: boolean) =>
+    [...text].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).map((e) => (lower ? e : e.toUpperCase())).join("");
+  const forms: Record<string, (token: string) => string> = {
+    raw: (t) => t,
+    "URL-encoded, upper case": (t) => encodeURIComponent(t).replace(/[!'()*~]/g, (c) => percent(c, false)),
+    "URL-encoded, lower case": (t) => encodeURIComponent(t).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+    "every character escaped": (t) => percent(t, true),
+    "encoded twice": (t) => encodeURIComponent(encodeURIComponent(t)),
+    "JSON-escaped": (t) => [...t].map((c) => (/[a-z0-9]/i.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)).join(""),
+    "form-encoded": (t) => new URLSearchParams({ t }).toString().slice(2),
+  };
+  const noPiece = (value: unknown, written: string) => {
+    for (const text of textsOf(value))
+      for (let i = 0; i + 12 <= written.length; i++) expect(text.includes(written.slice(i, i + 12)), `a piece of ${written} is in: ${text.slice(0, 300)}`).toBe(false);
+  };
+
+  it.each(Object.keys(forms))("a server that echoes the token %s: masked in message, excerpt and cause", async (name) => {
+    const written = forms[name]!(PUNCTUATED);
+    const server = await loopback((_req, res) => res.writeHead(502, { "Content-Type": "text/plain" }).end(`upstream failed for /partner/x/${written} (see ${written})`));
+    try {
+      const partner = createPartnerClient({ partnerToken: PUNCTUATED, baseUrl: server.url, retry: false });
+      const { error } = await partner.getInstances();
+      expect(error).toMatchObject({ kind: "http", status: 502 });
+      for (const form of Object.values(forms)) noPiece(error, form(PUNCTUATED));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("the partner token pasted as a settings key is masked in the invalid-request error", async () => {
+    const op = operations.find((o) => o.operationId === "createInstance")!;
+    const partner = createPartnerClient({ partnerToken: PUNCTUATED, baseUrl: "http://127.0.0.1:9" });
+    const result = await callOperation(partner, op, {}, { [PUNCTUATED]: "yes" });
+    expect(result.error).toMatchObject({ kind: "invalid-request", sent: "no" });
+    for (const form of Object.values(forms)) noPiece(result.error, form(PUNCTUATED));
+    expect((result.error as { violations: { field: string }[] }).violations[0]!.field).toBe("***");
   });
 });

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadSpec } from "../scripts/spec.js";
 import { root, run } from "./helpers/run.js";
 
 function redoclyLint(dir: string) {
@@ -56,5 +57,70 @@ describe("spectral lint", () => {
     const results = JSON.parse(out.slice(out.indexOf("["), out.lastIndexOf("]") + 1));
     expect(results.map((r: { code: string; message: string }) => `${r.code}: ${r.message}`)).toEqual([]);
     expect(code).toBe(0);
+  });
+});
+
+// Redoc's sidebar shows an operation's summary on one line of about 32 characters, then cuts it
+// ("Delete an instance of the partner's" read "Delete an instance of the partner'"): a summary is
+// a short, whole phrase, in both languages.
+const SIDEBAR_SUMMARY = 32;
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a spec is free-form JSON
+const bundles = [
+  ["English", "generated/openapi.json"],
+  ["Russian", "generated/openapi.ru.json"],
+] as const;
+
+/** Every operation's summary, of paths and webhooks alike, with where it stands. */
+function summaries(doc: Json): Array<[string, string]> {
+  return [...Object.entries(doc.paths ?? {}), ...Object.entries(doc.webhooks ?? {})].flatMap(([where, item]: [string, Json]) =>
+    Object.entries(item)
+      .filter(([, operation]: [string, Json]) => operation?.summary !== undefined && (operation.operationId || operation.responses))
+      .map(([method, operation]: [string, Json]): [string, string] => [`${method} ${where}`, operation.summary]),
+  );
+}
+const tooLong = (doc: Json) => summaries(doc).filter(([, summary]) => summary.length > SIDEBAR_SUMMARY).map(([where, s]) => `${where}: "${s}" (${s.length})`);
+
+describe("operation summaries fit Redoc's sidebar", () => {
+  it.each(bundles)(`in the %s bundle (%s): at most ${SIDEBAR_SUMMARY} characters`, (_, file) => {
+    const doc = loadSpec(join(root, file));
+    expect(summaries(doc).length).toBeGreaterThan(0);
+    expect(tooLong(doc)).toEqual([]);
+  });
+
+  it("a long summary fails", () => {
+    const doc = loadSpec(join(root, bundles[0][1]));
+    const [path, item] = Object.entries<Json>(doc.paths)[0]!;
+    const method = Object.keys(item).find((key) => item[key]?.operationId)!;
+    item[method].summary = "Delete an instance of the partner's";
+    expect(tooLong(doc)).toContainEqual(expect.stringContaining(`${method} ${path}: "Delete an instance of the partner's"`));
+  });
+});
+
+// An open enum is `anyOf: [its known values, {type: string, x-open-enum: true}]`: the marker makes
+// the generated type `Known | (string & {})`, which keeps the literals (plain `string` swallows them).
+/** Every `anyOf` of the spec with an enum branch beside a plain string branch that lacks the marker. */
+function unmarkedOpenEnums(doc: Json): string[] {
+  const found: string[] = [];
+  const resolve = (node: Json): Json => (node?.$ref ? resolve(node.$ref.slice(2).split("/").reduce((at: Json, key: string) => at?.[key], doc)) : node);
+  const walk = (node: Json, where: string) => {
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node.anyOf) && node.anyOf.some((b: Json) => Array.isArray(resolve(b)?.enum)))
+      for (const branch of node.anyOf.map(resolve))
+        if (branch?.type === "string" && !branch.enum && !branch.pattern && branch["x-open-enum"] !== true) found.push(where);
+    for (const [key, value] of Object.entries(node)) walk(value, `${where}/${key}`);
+  };
+  walk(doc, "#");
+  return found;
+}
+
+describe("open enums", () => {
+  it("mark their catch-all branch x-open-enum, so the types keep the known values", () => {
+    expect(unmarkedOpenEnums(loadSpec(join(root, bundles[0][1])))).toEqual([]);
+  });
+
+  it("an unmarked catch-all branch fails", () => {
+    const doc = loadSpec(join(root, bundles[0][1]));
+    delete doc.components.schemas.TypeInstance.anyOf[1]["x-open-enum"];
+    expect(unmarkedOpenEnums(doc)).toContain("#/components/schemas/TypeInstance");
   });
 });

@@ -42,7 +42,7 @@ describe("the Russian bundle (generated/openapi.ru.json)", () => {
   });
 
   it("leaves no human-readable text in English", () => {
-    const values = (t: { field: string; text: string }) => (t.field === "x-enum-descriptions" ? Object.values(JSON.parse(t.text)) : [t.text]);
+    const values = (t: { field: string; text: string }) => (t.field === "x-enumDescriptions" ? Object.values(JSON.parse(t.text)) : [t.text]);
     const english = texts.filter((t) => values(t).some((v) => !CYRILLIC.test(v as string)));
     expect(english.map((t) => `${t.target} ${t.field}: ${t.text.slice(0, 60)}`)).toEqual([]);
   });

@@ -1,7 +1,9 @@
 // `npm start`, the main job: it regenerates, lints, builds the docs, serves the docs and the mock
-// on loopback, prints both URLs, and Ctrl-C (SIGINT) stops both cleanly.
-import { spawn } from "node:child_process";
+// on loopback, prints both URLs, and Ctrl-C (SIGINT) stops both cleanly. A port in use is said at
+// once, with the variable to set, before any work is done.
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../scripts/prism.js";
@@ -37,6 +39,9 @@ describe("npm start", () => {
         expect(docs.status).toBe(200);
         expect(await docs.text()).toContain(`<html lang="${lang}">`);
       }
+      // As typed in an address bar: the Russian page without its trailing slash.
+      const ru = await fetch(`http://127.0.0.1:${docsPort}/ru`, { redirect: "manual" });
+      expect([ru.status, ru.headers.get("location")]).toEqual([301, "/ru/"]);
 
       const created = await fetch(`http://127.0.0.1:${mockPort}${CREATE_INSTANCE_PATH.replace("{partnerToken}", TOKEN)}`, {
         method: "POST",
@@ -55,4 +60,26 @@ describe("npm start", () => {
     await expect(fetch(`http://127.0.0.1:${mockPort}/`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${docsPort}/`)).rejects.toThrow();
   }, 120_000);
+
+  describe.each(["DOCS_PORT", "PORT"])("with the port of %s in use", (variable) => {
+    it("says so at once, names the variable to set, and exits non-zero with no stack trace", async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+      const busy = (taken.address() as { port: number }).port;
+      const other = await freePort();
+      try {
+        const env = { ...process.env, PORT: String(other), DOCS_PORT: String(other), [variable]: String(busy) };
+        if (variable === "PORT") env.DOCS_PORT = String(await freePort());
+        const result = spawnSync("node", ["scripts/start.js"], { cwd: root, env, encoding: "utf8", timeout: 30_000 });
+        const out = `${result.stdout}${result.stderr}`;
+        expect(result.status, out).toBe(1);
+        expect(out).toContain(`port ${busy} is in use: set ${variable} to a free port`);
+        // Before any work: no step ran, so no step was announced.
+        expect(out).not.toContain("•");
+        expect(out).not.toMatch(/^\s+at /m);
+      } finally {
+        taken.close();
+      }
+    });
+  });
 });

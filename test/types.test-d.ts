@@ -8,6 +8,8 @@ import {
   type InstanceDeleted,
   type PartnerInstance,
   type Sent,
+  type TypeInstance,
+  type TypeInstanceKnown,
   type Violation,
   createPartnerClient,
 } from "../src/index.js";
@@ -106,5 +108,24 @@ describe("green-api-partner/testing", () => {
     useExample(partner, "createInstance", "noInstances");
     // @ts-expect-error a misspelt example name does not compile
     mockFetch({ deleteInstanceAccount: "instanceDeletd" });
+  });
+});
+
+describe("open enums (`x-open-enum` on the catch-all branch)", () => {
+  test("keep their known values as literals, and still take any string", () => {
+    expectTypeOf<Extract<CreatedInstance["typeInstance"], "whatsapp">>().toEqualTypeOf<"whatsapp">();
+    expectTypeOf<Extract<TypeInstance, TypeInstanceKnown>>().toEqualTypeOf<TypeInstanceKnown>();
+    expectTypeOf<TypeInstance>().not.toEqualTypeOf<string>();
+    expectTypeOf<"a messenger from next year">().toExtend<TypeInstance>();
+    expectTypeOf<TypeInstanceKnown>().toExtend<NonNullable<PartnerInstance["messenger"]>>();
+  });
+});
+
+describe("answers read tolerantly", () => {
+  test("a listed instance requires only what findCreatedInstances needs; optional fields may be null", () => {
+    expectTypeOf<PartnerInstance["idInstance"]>().toEqualTypeOf<number>();
+    expectTypeOf<PartnerInstance["name"]>().toEqualTypeOf<string>();
+    expectTypeOf<PartnerInstance["apiTokenInstance"]>().toEqualTypeOf<string | null | undefined>();
+    expectTypeOf<PartnerInstance["deleted"]>().toEqualTypeOf<boolean | null | undefined>();
   });
 });

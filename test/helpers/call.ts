@@ -1,9 +1,33 @@
 // Calls an operation of the spec through the public client by its operationId, with its first
-// request example: how the parameterised tests drive every method the same way.
-import type { CallOptions, PartnerClient, PartnerResult } from "../../src/index.js";
-import type { SpecOperation } from "./spec.js";
+// request example: how the parameterised tests drive every method, of both families, the same way.
+// Instance methods go through `partner.instance(...)`, so they share the partner client's
+// options (baseUrl as apiUrl, timeoutMs, retry, fetch).
+import type { Middleware } from "openapi-fetch";
+import type { CallOptions, InstanceClient, PartnerClient, PartnerResult } from "../../src/index.js";
+import { type SpecOperation, deref } from "./spec.js";
+import { INSTANCE_TOKEN } from "./token.js";
+
+/** The instance every instance method is called on: the parameter's example id, an obviously fake token. */
+export const INSTANCE = { idInstance: deref({ $ref: "#/components/parameters/idInstance" }).example as number, apiTokenInstance: INSTANCE_TOKEN };
+/** A receiptId for deleteNotification: its parameter's example. */
+const RECEIPT_ID = deref({ $ref: "#/components/parameters/receiptId" }).example as number;
+
+const middlewareOf = new WeakMap<PartnerClient, Middleware[]>();
+
+/** Adds a middleware to the partner client and to every instance client `callOperation` makes from it. */
+export function use(partner: PartnerClient, middleware: Middleware) {
+  partner.raw.use(middleware);
+  middlewareOf.set(partner, [...(middlewareOf.get(partner) ?? []), middleware]);
+}
+
+export function instanceOf(partner: PartnerClient): InstanceClient {
+  const instance = partner.instance(INSTANCE, { apiUrl: partner.baseUrl });
+  for (const middleware of middlewareOf.get(partner) ?? []) instance.raw.use(middleware);
+  return instance;
+}
 
 export function callOperation(partner: PartnerClient, op: SpecOperation, options?: CallOptions, body = op.request): Promise<PartnerResult<unknown>> {
+  const instance = () => instanceOf(partner);
   switch (op.operationId) {
     case "createInstance":
       return partner.createInstance(body as never, options);
@@ -11,8 +35,30 @@ export function callOperation(partner: PartnerClient, op: SpecOperation, options
       return partner.getInstances(options);
     case "deleteInstanceAccount":
       return partner.deleteInstanceAccount(body as never, options);
+    case "getAuthorizationCode":
+      return instance().getAuthorizationCode(body as never, options);
+    case "setSettings":
+      return instance().setSettings(body as never, options);
+    case "deleteNotification":
+      return instance().deleteNotification({ receiptId: RECEIPT_ID }, options);
+    case "getStateInstance":
+    case "qr":
+    case "getSettings":
+    case "logout":
+    case "reboot":
+    case "receiveNotification":
+      return instance()[op.operationId](options);
   }
+  throw new Error(`callOperation does not know ${op.operationId}: add it here`);
 }
 
-/** The request path a call of `op` with `token` must reach, exactly. */
-export const pathOf = (op: SpecOperation, token: string) => op.path.replace("{partnerToken}", token);
+/** The request path a call of `op` with `token` (the family's secret) must reach, exactly. */
+export const pathOf = (op: SpecOperation, token: string) =>
+  op.path
+    .replace("{partnerToken}", token)
+    .replace("{apiTokenInstance}", token === "***" ? "***" : INSTANCE.apiTokenInstance)
+    .replace("{idInstance}", String(INSTANCE.idInstance))
+    .replace("{receiptId}", String(RECEIPT_ID));
+
+/** The secret in `op`'s path: the partner token or the instance's. */
+export const secretOf = (op: SpecOperation, partnerToken: string) => (op.family === "partner" ? partnerToken : INSTANCE.apiTokenInstance);

@@ -13,15 +13,19 @@ export const spec: Json = specTools.loadSpec();
 /** Follows `$ref`s inside the spec; sibling keywords of a `$ref` win over the target's (OpenAPI 3.1). */
 export const deref = (node: Json): Json => specTools.deref(spec, node);
 
-export type NamedExample = ReturnType<typeof specTools.namedExamples>[number] & { operationId: string };
+export type NamedExample = ReturnType<typeof specTools.namedExamples>[number];
 
 /** Every named example under a media type of the spec: request bodies and responses. */
 export const namedExamples = (): NamedExample[] =>
-  specTools.namedExamples(spec).map((e: ReturnType<typeof specTools.namedExamples>[number]) => ({ ...e, operationId: spec.paths[e.path][e.method].operationId }));
+  specTools.namedExamples(spec);
 
 /** One operation of the spec, with what the tests need of it. */
 export interface SpecOperation {
-  operationId: "createInstance" | "getInstances" | "deleteInstanceAccount";
+  operationId: string;
+  /** `x-failure-style`: partner methods answer failures inside HTTP 200, instance methods with real statuses. */
+  failureStyle: "inside-200" | "http-status";
+  /** The family: partner methods take the partner token, instance methods an instance's id and token. */
+  family: "partner" | "instance";
   method: string;
   path: string;
   operation: Json;
@@ -29,8 +33,9 @@ export interface SpecOperation {
   requestSchema: Json;
   /** The first named request example; undefined for a method without a body. */
   request: unknown;
-  /** The 200's branches: the method's result and PartnerError. */
+  /** The 200's result: the branch beside PartnerError (partner methods), or the whole 200 (instance methods). */
   successSchema: Json;
+  /** GREEN-API's `{code, description}` error body (inside HTTP 200 for partner methods, with a 4xx/5xx for instance methods). */
   errorSchema: Json;
   /** The named 200 examples that are results, not errors. */
   successes: NamedExample[];
@@ -39,14 +44,20 @@ export interface SpecOperation {
 
 export const operations: SpecOperation[] = Object.entries(spec.paths as Json).flatMap(([path, item]: [string, Json]) =>
   Object.entries(item)
-    .filter(([method]) => method !== "parameters")
+    .filter(([method]) => !["parameters", "servers", "summary", "description"].includes(method))
     .map(([method, operation]: [string, Json]) => {
-      const oneOf = deref(deref(deref(operation.responses["200"]).content["application/json"].schema).oneOf);
-      const [successSchema, errorSchema] = [...oneOf].sort((a: Json) => (a.$ref.endsWith("/PartnerError") ? 1 : -1)).map(deref);
-      const examples = namedExamples().filter((e) => e.path === path && e.method === method);
+      const ok = deref(deref(operation.responses["200"]).content["application/json"].schema);
+      // Instance methods (x-failure-style http-status) have no PartnerError branch: their 200 is the result.
+      const failureStyle = operation["x-failure-style"];
+      const partnerError = deref({ $ref: "#/components/schemas/PartnerError" });
+      const [successSchema, errorSchema] =
+        failureStyle === "http-status" ? [ok, partnerError] : [...ok.oneOf].sort((a: Json) => (a.$ref.endsWith("/PartnerError") ? 1 : -1)).map(deref);
+      const examples = namedExamples().filter((e) => !e.webhook && e.path === path && e.method === method);
       const requestBody = operation.requestBody ? deref(operation.requestBody).content["application/json"] : undefined;
       return {
         operationId: operation.operationId,
+        failureStyle,
+        family: path.includes("{partnerToken}") ? ("partner" as const) : ("instance" as const),
         method,
         path,
         operation,
@@ -54,7 +65,7 @@ export const operations: SpecOperation[] = Object.entries(spec.paths as Json).fl
         request: examples.find((e) => e.status === null)?.value,
         successSchema,
         errorSchema,
-        successes: examples.filter((e) => e.status === "200" && !(e.value && typeof e.value === "object" && "code" in e.value)),
+        successes: examples.filter((e) => e.status === "200" && (failureStyle === "http-status" || !(e.value && typeof e.value === "object" && "code" in e.value))),
         retrySafe: operation["x-retry-safe"],
       };
     }),

@@ -1,0 +1,327 @@
+// The instance client: one typed line per instance method over the same executor as the partner
+// methods, and the helpers of the partner's journey (wait for a state, link a phone).
+import type { Client } from "openapi-fetch";
+import * as operations from "../generated/operations.js";
+import type { operations as Operations, paths } from "../generated/types.js";
+import { validateApiTokenInstance, validateIdInstance } from "../generated/validators.js";
+import type { PartnerClientError, PartnerResult, TimeoutError } from "./errors.js";
+import { type CallOptions, type TransportOptions, createCore } from "./executor.js";
+
+/** What an operation answers with HTTP 200, from the spec. */
+type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends { 200: { content: { "application/json": infer A } } } ? A : never;
+type Body<Op extends keyof Operations> = Operations[Op]["requestBody"] extends { content: { "application/json": infer B } } | undefined ? B : never;
+
+/** `{stateInstance}`, or `null` while the instance is still being created (up to about 5 minutes). */
+export type GetStateInstanceAnswer = Answer<"getStateInstance">;
+export type StateInstanceValue = NonNullable<GetStateInstanceAnswer>["stateInstance"];
+export type QrAnswer = Answer<"qr">;
+export type AuthorizationCodeAnswer = Answer<"getAuthorizationCode">;
+export type GetAuthorizationCodeRequest = Body<"getAuthorizationCode">;
+export type InstanceSettingsAnswer = Answer<"getSettings">;
+export type SetSettingsRequest = Body<"setSettings">;
+export type SettingsSavedAnswer = Answer<"setSettings">;
+export type LogoutAnswer = Answer<"logout">;
+export type RebootAnswer = Answer<"reboot">;
+export type ReceiveNotificationAnswer = Answer<"receiveNotification">;
+export type DeleteNotificationAnswer = Answer<"deleteNotification">;
+
+export interface InstanceClientOptions extends TransportOptions {
+  /** The instance's id, from createInstance, getInstances or the console. */
+  idInstance: number;
+  /** **Secret.** The instance's API token; it never appears in an error. */
+  apiTokenInstance: string;
+  /**
+   * The instance's `apiUrl` from the console; defaults to GREEN-API's universal host (the spec's
+   * `apiUrl` server variable). createInstance does not return it.
+   */
+  apiUrl?: string | undefined;
+}
+
+export interface ReceiveNotificationOptions extends CallOptions {
+  /** How long GREEN-API holds the request open for a notification, in seconds (5 to 60; GREEN-API's default 5). */
+  receiveTimeout?: number | undefined;
+}
+
+export interface InstanceClient {
+  /** The instance's state; `data` is `null` while it is still being created. Safe to resend. */
+  getStateInstance(options?: CallOptions): Promise<PartnerResult<GetStateInstanceAnswer>>;
+  /** A QR code to link a phone (`type: "qrCode"`, a base64 PNG: see `qrDataUrl`), `alreadyLogged` or `error`. */
+  qr(options?: CallOptions): Promise<PartnerResult<QrAnswer>>;
+  /** WhatsApp: a pairing code for the phone number (digits, international, no `+`). Never resent: each call issues a new code. */
+  getAuthorizationCode(request: GetAuthorizationCodeRequest, options?: CallOptions): Promise<PartnerResult<AuthorizationCodeAnswer>>;
+  /** The instance's settings. `webhookUrlToken` comes back in clear: a secret. */
+  getSettings(options?: CallOptions): Promise<PartnerResult<InstanceSettingsAnswer>>;
+  /** Changes settings (at least one); the instance restarts and takes up to 5 minutes to apply them. Never resent. */
+  setSettings(settings: SetSettingsRequest, options?: CallOptions): Promise<PartnerResult<SettingsSavedAnswer>>;
+  /** Logs the linked phone out. Do it before deleteInstanceAccount. */
+  logout(options?: CallOptions): Promise<PartnerResult<LogoutAnswer>>;
+  /** Restarts the instance. Never resent. */
+  reboot(options?: CallOptions): Promise<PartnerResult<RebootAnswer>>;
+  /** The next notification of the queue (`null`: none within `receiveTimeout`); only when `webhookUrl` is `""`. */
+  receiveNotification(options?: ReceiveNotificationOptions): Promise<PartnerResult<ReceiveNotificationAnswer>>;
+  /** Deletes a received notification by its `receiptId`, once it is handled. */
+  deleteNotification(request: { receiptId: number }, options?: CallOptions): Promise<PartnerResult<DeleteNotificationAnswer>>;
+  /** The instance's id. */
+  idInstance: number;
+  /** The base URL in use (the instance's `apiUrl`). */
+  apiUrl: string;
+  /** The openapi-fetch client underneath, typed from the spec, for middleware (`raw.use`). */
+  raw: Client<paths>;
+}
+
+const WHERE = "createInstanceClient";
+
+/** The instance family's core: checks the instance's id, token and host, and builds the executor. */
+export function createInstanceCore(options: InstanceClientOptions, alsoMask: readonly string[] = []) {
+  const { idInstance, apiTokenInstance } = options ?? ({} as InstanceClientOptions);
+  if (typeof idInstance !== "number" || !validateIdInstance(idInstance))
+    throw new TypeError(`${WHERE}: idInstance must be a whole number from 1 to 2^53 - 1 (the id createInstance or getInstances gave)`);
+  if (typeof apiTokenInstance !== "string")
+    throw new TypeError(`${WHERE}: apiTokenInstance is required, as a string (from createInstance, getInstances or the console)`);
+  // Refused at once, and never printed: a token that breaks the rule could change the request's path.
+  if (!validateApiTokenInstance(apiTokenInstance)) throw new TypeError(`${WHERE}: apiTokenInstance ${operations.parameterRules.apiTokenInstance}`);
+  const core = createCore({ ...options, where: WHERE, baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl, pathValues: { idInstance, apiTokenInstance }, alsoMask });
+  return { ...core, idInstance };
+}
+
+export type InstanceCore = ReturnType<typeof createInstanceCore>;
+
+/** Long polls get the time GREEN-API holds them, on top of the call's own limit. */
+const LONG_POLL_MARGIN_MS = 15_000;
+
+export function createInstanceClient(options: InstanceClientOptions): InstanceClient {
+  return instanceClientOf(createInstanceCore(options));
+}
+
+/** The client over a core; `createPartnerClient`'s `instance()` builds the core with the partner token masked too. */
+export function instanceClientOf(core: InstanceCore): InstanceClient {
+  return {
+    getStateInstance: (call) => core.execute(operations.getStateInstance, undefined, call),
+    qr: (call) => core.execute(operations.qr, undefined, call),
+    getAuthorizationCode: (request, call) => core.execute(operations.getAuthorizationCode, request, call),
+    getSettings: (call) => core.execute(operations.getSettings, undefined, call),
+    setSettings: (settings, call) => core.execute(operations.setSettings, settings, call),
+    logout: (call) => core.execute(operations.logout, undefined, call),
+    reboot: (call) => core.execute(operations.reboot, undefined, call),
+    receiveNotification: ({ receiveTimeout, ...call } = {}) => {
+      if (receiveTimeout === undefined) return core.execute(operations.receiveNotification, undefined, call);
+      // A long poll gets the time GREEN-API holds it open, unless the call says otherwise.
+      const timeoutMs = call.timeoutMs ?? receiveTimeout * 1000 + LONG_POLL_MARGIN_MS;
+      return core.execute(operations.receiveNotification, undefined, { ...call, timeoutMs }, { query: { receiveTimeout } });
+    },
+    deleteNotification: ({ receiptId }, call) => core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
+    idInstance: core.idInstance,
+    apiUrl: core.baseUrl,
+    raw: core.raw,
+  };
+}
+
+/** A QR answer's image as a `data:` URL for an `<img src>`; undefined unless `type` is `qrCode`. */
+export function qrDataUrl(qr: QrAnswer): string | undefined {
+  return qr.type === "qrCode" && typeof qr.message === "string" ? `data:image/png;base64,${qr.message}` : undefined;
+}
+
+export interface WaitOptions {
+  /** How long to wait in all, in milliseconds. Default 300000 (5 minutes: GREEN-API's time for a new instance to start). */
+  timeoutMs?: number | undefined;
+  /** Time between two polls, in milliseconds; at least 1000. Default 3000 (GREEN-API: "every few seconds"). */
+  intervalMs?: number | undefined;
+  /** Ends the wait; the result is then a `timeout` error with `by: "signal"`. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface WaitForStateOptions extends WaitOptions {
+  /** Called with each state seen that differs from the one before (`null`: still being created). */
+  onState?: ((state: StateInstanceValue | null) => void) | undefined;
+}
+
+/** A wait that ended without reaching its goal: the last state seen is kept. */
+export interface WaitTimeoutError extends TimeoutError {
+  /** The last state seen: `null` while the instance was being created, `undefined` if none was read. */
+  lastState?: StateInstanceValue | null;
+}
+
+const DEFAULT_WAIT_MS = 300_000;
+const DEFAULT_INTERVAL_MS = 3_000;
+const MIN_INTERVAL_MS = 1_000;
+
+/**
+ * Answers that mean "not yet" while an instance starts, not failure: a 400 (GREEN-API's
+ * "instance in starting process", and "expired" for minutes after creation), 499, 429, 5xx,
+ * a lost connection, a poll that timed out. 401, 403, 466 and the rest end the wait.
+ */
+function notYet(error: PartnerClientError): boolean {
+  if (error.kind === "network" || error.kind === "timeout") return true;
+  if (error.kind !== "api" && error.kind !== "http") return false;
+  return error.status === 400 || error.status === 499 || error.status === 429 || error.status >= 500;
+}
+
+/** Polls `poll` until `done` says so, the deadline passes or the signal aborts; never two polls at once. */
+async function pollUntil<T, R>(
+  name: string,
+  poll: (call: CallOptions) => Promise<PartnerResult<T>>,
+  decide: (data: T) => { done: R } | undefined,
+  options: WaitOptions,
+  lastSeen: () => Partial<WaitTimeoutError>,
+): Promise<PartnerResult<R>> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError(`${name}: timeoutMs must be a whole number of milliseconds above 0`);
+  if (!Number.isInteger(intervalMs) || intervalMs < MIN_INTERVAL_MS) throw new TypeError(`${name}: intervalMs must be a whole number of milliseconds, at least ${MIN_INTERVAL_MS}`);
+  const endsAt = Date.now() + timeoutMs;
+  const { signal } = options;
+  let attempts = 0;
+  const ended = (by: "timeout" | "signal", operationId: string): PartnerResult<R> => {
+    const error = new Error(by === "signal" ? `${name} was stopped by the caller's signal` : `${name} did not reach its goal within ${timeoutMs} ms`) as WaitTimeoutError;
+    error.name = "PartnerApiError";
+    return { error: Object.assign(error, { kind: "timeout" as const, operationId, sent: attempts ? ("yes" as const) : ("no" as const), attempts, url: "", by, timeoutMs }, lastSeen()) };
+  };
+  for (;;) {
+    if (signal?.aborted) return ended("signal", name);
+    const left = endsAt - Date.now();
+    if (left <= 0) return ended("timeout", name);
+    attempts++;
+    const result = await poll({ signal, timeoutMs: Math.min(left, 30_000) });
+    if (result.error) {
+      if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal", name);
+      if (!notYet(result.error)) return result;
+    } else {
+      const decided = decide(result.data);
+      if (decided) return { data: decided.done };
+    }
+    const wait = Math.min(intervalMs, endsAt - Date.now());
+    if (wait > 0 && !(await pause(wait, signal))) return ended("signal", name);
+  }
+}
+
+/** Waits `ms`, unless the signal aborts first; says whether the whole wait passed. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (passed: boolean) => (clearTimeout(timer), signal?.removeEventListener("abort", onAbort), resolve(passed));
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Polls getStateInstance until the instance is in one of `states` (`"notAuthorized"` after
+ * createInstance, `"authorized"` after the phone is linked). `null` (still being created),
+ * `starting` and the answers of a starting instance mean "not yet". Resolves with the state
+ * reached, or a `timeout` error holding the last state seen; another failure (a wrong token: 401)
+ * ends the wait at once.
+ */
+export async function waitForState<S extends StateInstanceValue>(
+  instance: Pick<InstanceClient, "getStateInstance">,
+  states: S | readonly S[],
+  options: WaitForStateOptions = {},
+): Promise<PartnerResult<{ stateInstance: S }>> {
+  const wanted: readonly string[] = typeof states === "string" ? [states] : states;
+  let last: StateInstanceValue | null | undefined;
+  return pollUntil(
+    "waitForState",
+    (call) => instance.getStateInstance(call),
+    (answer) => {
+      const state = answer === null ? null : answer.stateInstance;
+      if (state !== last) options.onState?.(state);
+      last = state;
+      return state !== null && wanted.includes(state) ? { done: { stateInstance: state as S } } : undefined;
+    },
+    options,
+    () => (last === undefined ? {} : { lastState: last }),
+  );
+}
+
+export interface AuthorizeByQrOptions extends WaitOptions {
+  /** Called with each new QR code, as a `data:` URL for an `<img src>`. GREEN-API renews it every 20 s (WhatsApp) or 5 s (MAX, Telegram). */
+  onQrCode: (dataUrl: string) => void;
+}
+
+/**
+ * Shows the customer QR codes until the phone is linked: polls `qr` (every 2 s unless told
+ * otherwise, as GREEN-API recommends), hands each new code to `onQrCode`, and resolves when the
+ * QR answers `alreadyLogged`. QR answers of type `error` mean "not yet".
+ */
+export async function authorizeByQr(instance: Pick<InstanceClient, "qr">, options: AuthorizeByQrOptions): Promise<PartnerResult<{ authorized: true }>> {
+  let shown: string | undefined;
+  return pollUntil(
+    "authorizeByQr",
+    (call) => instance.qr(call),
+    (answer) => {
+      if (answer.type === "alreadyLogged") return { done: { authorized: true as const } };
+      const url = qrDataUrl(answer);
+      if (url && url !== shown) options.onQrCode((shown = url));
+      return undefined;
+    },
+    { intervalMs: 2_000, ...options },
+    () => ({}),
+  );
+}
+
+export interface AuthorizeByPhoneOptions extends WaitForStateOptions {
+  /** Called once with the pairing code (such as `GAPI2015`) for the customer to type on the phone; valid about 2.5 minutes. */
+  onCode: (code: string) => void;
+}
+
+/**
+ * WhatsApp: links the customer's phone by pairing code. Asks for a code for `phoneNumber`
+ * (digits, international, no `+`), hands it to `onCode`, then waits for `authorized`.
+ */
+export async function authorizeByPhone(
+  instance: Pick<InstanceClient, "getAuthorizationCode" | "getStateInstance">,
+  phoneNumber: number,
+  options: AuthorizeByPhoneOptions,
+): Promise<PartnerResult<{ stateInstance: "authorized" }>> {
+  const code = await instance.getAuthorizationCode({ phoneNumber }, { signal: options.signal });
+  if (code.error) return code;
+  if (!code.data.status || typeof code.data.code !== "string") {
+    const error = new Error("authorizeByPhone: GREEN-API gave no pairing code (status false)") as PartnerClientError;
+    return { error: Object.assign(error, { name: "PartnerApiError", kind: "unexpected-response", operationId: "getAuthorizationCode", sent: "yes", attempts: 1, status: 200, url: "", excerpt: "", reason: "status is false" }) as PartnerClientError };
+  }
+  options.onCode(code.data.code);
+  return waitForState(instance, "authorized", options) as Promise<PartnerResult<{ stateInstance: "authorized" }>>;
+}
+
+export interface ReceiveNotificationsOptions {
+  /** How long GREEN-API holds each request open for a notification, in seconds (5 to 60). Default 20. */
+  receiveTimeout?: number | undefined;
+  /** Pause after a failed read (a lost connection, a 5xx), in milliseconds. Default 5000. */
+  retryDelayMs?: number | undefined;
+  /** Ends the iteration (the notification being handled is not deleted). */
+  signal?: AbortSignal | undefined;
+}
+
+/** One notification received by polling: `body` is what a webhook would have posted. */
+export type ReceivedNotification = NonNullable<ReceiveNotificationAnswer>;
+
+/**
+ * Receiving by polling (only when the instance's `webhookUrl` is `""`): yields each notification
+ * of the instance's queue, and deletes it only once the loop body that handled it finished, when
+ * the next one is asked for. A body that throws (or a `break`) leaves it in the queue, to come
+ * again. Failures that pass (a lost connection, 429, 5xx) are waited out; any other failure (a
+ * wrong token: 401) is thrown as the client's error, secrets masked.
+ *
+ * ```ts
+ * for await (const { body } of receiveNotifications(instance, { signal })) await handle(body);
+ * ```
+ */
+export async function* receiveNotifications(
+  instance: Pick<InstanceClient, "receiveNotification" | "deleteNotification">,
+  options: ReceiveNotificationsOptions = {},
+): AsyncGenerator<ReceivedNotification, void, undefined> {
+  const { receiveTimeout = 20, retryDelayMs = 5_000, signal } = options;
+  while (!signal?.aborted) {
+    const received = await instance.receiveNotification({ receiveTimeout, signal });
+    if (received.error) {
+      if (signal?.aborted) return;
+      if (!notYet(received.error)) throw received.error;
+      if (!(await pause(retryDelayMs, signal))) return;
+      continue;
+    }
+    if (received.data === null) continue; // the queue was empty for receiveTimeout seconds
+    yield received.data;
+    // Reached only when the next one is asked for: the one yielded was handled.
+    const deleted = await instance.deleteNotification({ receiptId: received.data.receiptId }, { signal });
+    if (deleted.error && !signal?.aborted) throw deleted.error;
+  }
+}
