@@ -4,7 +4,7 @@
 import createClient from "openapi-fetch";
 import { defaultBaseUrl, partnerTokenRule, secretParameters, transientStatuses } from "../generated/operations.js";
 import type { paths } from "../generated/types.js";
-import { type ValidationError, type Validator, validatePartnerError, validatePartnerToken, validateQuotaExceededError } from "../generated/validators.js";
+import { type Validator, validatePartnerError, validatePartnerToken, validateQuotaExceededError } from "../generated/validators.js";
 import {
   type ApiError,
   type HttpError,
@@ -22,6 +22,8 @@ import {
   maskedCause,
   masker,
 } from "./errors.js";
+import { readBytes } from "./bytes.js";
+import { check, rule } from "./validation.js";
 
 /** An operation as generated/operations.js describes it, from the spec's `x-` facts. */
 export interface Operation {
@@ -95,34 +97,6 @@ const MESSAGE_VIOLATIONS = 5;
 
 type Fail = { data?: undefined; error: PartnerClientError };
 
-/** What a violated rule asks for, in plain words, from its keyword and params (Ajv's messages are left out of the bundle). */
-function rule({ keyword, params }: ValidationError): string {
-  if (/^(exclusiveM|m)(inimum|aximum)$/.test(keyword)) return `must be ${String(params.comparison)} ${String(params.limit)}`;
-  if (keyword === "type") return `must be ${String(params.type)}`;
-  if (keyword === "enum") return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-  if (keyword === "const") return `must be ${JSON.stringify(params.allowedValue)}`;
-  if (keyword === "minProperties") return `must have at least ${String(params.limit)} field`;
-  if (keyword === "pattern") return "is not in the expected form";
-  return `breaks the rule ${keyword}`;
-}
-
-function plainWords(error: ValidationError, field: string, operationId: string): string {
-  if (error.keyword === "additionalProperties") return `${field} is not a field of ${operationId}'s body`;
-  if (error.keyword === "required") return `${field} is required`;
-  return `${field} ${rule(error)}`;
-}
-
-/** Every way `value` breaks the schema `validate` was compiled from, in plain words. */
-function check(validate: Validator, value: unknown, subject: string, operationId: string): Violation[] {
-  if (validate(value)) return [];
-  return (validate.errors ?? []).map((error) => {
-    const path = error.instancePath.split("/").filter(Boolean);
-    const named = error.keyword === "additionalProperties" ? error.params.additionalProperty : error.keyword === "required" ? error.params.missingProperty : undefined;
-    const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
-    return { field, rule: error.keyword, message: plainWords(error, field, operationId) };
-  });
-}
-
 function tooMany(n: number, max: number) {
   return n > max ? `; and ${n - max} more` : "";
 }
@@ -142,7 +116,7 @@ export function serialise(op: Pick<Operation, "operationId" | "validateRequest">
   }
   const sent = body === undefined ? undefined : JSON.parse(body);
   // A field name is the caller's text: a secret pasted as a key is masked like any other.
-  const violations = check(op.validateRequest, sent, "body", op.operationId).map((v) => ({ ...v, field: mask(v.field), message: mask(v.message) }));
+  const violations = check(op.validateRequest, sent, "body", `${op.operationId}'s body`).map((v) => ({ ...v, field: mask(v.field), message: mask(v.message) }));
   return { body, violations };
 }
 
@@ -214,28 +188,12 @@ class TooLarge extends Error {
 /** Stateless when not streaming, so one serves every call. */
 const utf8 = new TextDecoder();
 
-/** Reads a body up to `limit` bytes; past it, stops reading, which closes the connection. */
+/** Reads a body up to `limit` bytes as text; past it, stops reading, which closes the connection. */
 async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, limit: number, status: number) {
-  if (!body) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new TooLarge(status, limit, utf8.decode(chunks[0]?.subarray(0, 4096)));
-    }
-    chunks.push(value);
-  }
-  if (chunks.length <= 1) return utf8.decode(chunks[0]);
+  const read = await readBytes(body, limit);
   // Decoded once, as fetch's own text() does: per-chunk strings joined cost more memory.
-  const whole = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) whole.set(chunk, (at += chunk.byteLength) - chunk.byteLength);
-  return utf8.decode(whole);
+  if ("bytes" in read) return utf8.decode(read.bytes);
+  throw new TooLarge(status, limit, utf8.decode(read.tooLarge.subarray(0, 4096)));
 }
 
 /** What a core needs to send a family's operations: where, with which path values, masking which secrets. */

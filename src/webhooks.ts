@@ -7,9 +7,11 @@
 // the contract's sake (a 4xx would hold up that instance's queue, it never lets a resend succeed).
 // It imports no client code: a receiver-only service bundles no openapi-fetch.
 import type { components } from "../generated/types.js";
-import { type ValidationError, type Validator, validateNotification } from "../generated/validators.js";
+import { type Validator, validateNotification } from "../generated/validators.js";
 import { dedupKeys, webhookTypes, webhookValidators } from "../generated/webhooks.js";
+import { joinBytes, readBytes } from "./bytes.js";
 import type { Violation } from "./errors.js";
+import { check } from "./validation.js";
 
 export type { Violation };
 /** One notification as the spec describes it: a union on `typeWebhook`, with an open branch for types it does not know yet. */
@@ -317,21 +319,8 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 async function readStream(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | "too-large"> {
-  if (!body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return "too-large";
-    }
-    chunks.push(value);
-  }
-  return join(chunks, size);
+  const read = await readBytes(body, limit);
+  return "bytes" in read ? read.bytes : "too-large";
 }
 
 function readNode(req: NodeRequest, limit: number): Promise<Uint8Array | "too-large"> {
@@ -351,21 +340,11 @@ function readNode(req: NodeRequest, limit: number): Promise<Uint8Array | "too-la
       if (size > limit) resolve("too-large");
       else chunks.push(chunk);
     });
-    req.on("end", () => resolve(join(chunks, size)));
+    req.on("end", () => resolve(joinBytes(chunks, size)));
     req.on("error", reject);
   });
 }
 
-function join(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}
 
 /** The value a JSON Pointer (RFC 6901) names in a parsed body, own properties only. */
 function at(value: unknown, pointer: string): unknown {
@@ -400,21 +379,7 @@ const validators = webhookValidators as Record<string, Validator | undefined>;
 function violationsOf(notification: object): Violation[] {
   const type = (notification as { typeWebhook?: unknown }).typeWebhook;
   const validate = (typeof type === "string" && Object.hasOwn(validators, type) && validators[type]) || validateNotification;
-  if (validate(notification)) return [];
-  return (validate.errors ?? []).map((error: ValidationError) => {
-    const named = error.keyword === "required" ? error.params.missingProperty : undefined;
-    const field = [...error.instancePath.split("/").filter(Boolean), ...(named === undefined ? [] : [String(named)])].join(".") || "body";
-    return { field, rule: error.keyword, message: plainWords(error, field) };
-  });
-}
-
-function plainWords({ keyword, params }: ValidationError, field: string): string {
-  if (keyword === "required") return `${field} is required`;
-  if (keyword === "type") return `${field} must be ${String(params.type)}`;
-  if (keyword === "const") return `${field} must be ${JSON.stringify(params.allowedValue)}`;
-  if (keyword === "enum") return `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-  if (/^(exclusiveM|m)(inimum|aximum)$/.test(keyword)) return `${field} must be ${String(params.comparison)} ${String(params.limit)}`;
-  return `${field} breaks the rule ${keyword}`;
+  return check(validate, notification, "body", "the notification");
 }
 
 function webhookError(status: number, reason: WebhookError["reason"], message: string, cause?: unknown, key?: string): WebhookError {

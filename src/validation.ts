@@ -1,0 +1,33 @@
+// Violations of the spec's rules in plain words, from the keyword and params of a generated
+// validator's errors (Ajv's messages are left out of the bundle). Shared by the clients (what we
+// send) and the webhook receiver (what GREEN-API sends), which imports nothing else of the client.
+import type { ValidationError, Validator } from "../generated/validators.js";
+import type { Violation } from "./errors.js";
+
+/** What a violated rule asks for, in plain words. */
+export function rule({ keyword, params }: ValidationError): string {
+  if (/^(exclusiveM|m)(inimum|aximum)$/.test(keyword)) return `must be ${String(params.comparison)} ${String(params.limit)}`;
+  if (keyword === "type") return `must be ${String(params.type)}`;
+  if (keyword === "enum") return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (keyword === "const") return `must be ${JSON.stringify(params.allowedValue)}`;
+  if (keyword === "minProperties") return `must have at least ${String(params.limit)} field`;
+  if (keyword === "pattern") return "is not in the expected form";
+  return `breaks the rule ${keyword}`;
+}
+
+/**
+ * Every way `value` breaks the schema `validate` was compiled from: the field (a dotted path, or
+ * `subject` for the value as a whole), the keyword, and a message naming both. `owner` names
+ * what holds the fields, for an unknown one ("is not a field of createInstance's body").
+ */
+export function check(validate: Validator, value: unknown, subject: string, owner: string): Violation[] {
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((error) => {
+    const path = error.instancePath.split("/").filter(Boolean);
+    const named = error.keyword === "additionalProperties" ? error.params.additionalProperty : error.keyword === "required" ? error.params.missingProperty : undefined;
+    const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
+    const message =
+      error.keyword === "additionalProperties" ? `${field} is not a field of ${owner}` : error.keyword === "required" ? `${field} is required` : `${field} ${rule(error)}`;
+    return { field, rule: error.keyword, message };
+  });
+}
