@@ -27,9 +27,15 @@ beforeAll(() => void buildAllDocs(dir), 120_000);
 
 /** Every field of an operation: its request body, its result (a list's items) and the error body. */
 const fieldsOf = (op: SpecOperation): string[] =>
-  [op.requestSchema, op.successSchema.items ? deref(op.successSchema.items) : op.successSchema, op.errorSchema]
+  [op.requestSchema, resultOf(op), op.failureStyle === "inside-200" ? op.errorSchema : undefined]
     .filter(Boolean)
-    .flatMap((schema) => Object.keys(schema.properties));
+    .flatMap((schema) => Object.keys(schema.properties ?? {}));
+/** An operation's result object: a list's items, the non-null branch of a result-or-null. */
+function resultOf(op: SpecOperation) {
+  const schema = op.successSchema.items ? deref(op.successSchema.items) : op.successSchema;
+  const branch = (schema.oneOf ?? []).map(deref).find((b: { type?: string }) => b.type !== "null");
+  return branch ?? schema;
+}
 
 const pages = Object.entries(languages).map(([lang, page]) => [lang, page] as const);
 /** One operation of each HTTP method the spec uses: axe runs with each of them open. */
@@ -109,9 +115,11 @@ describe.each(pages)("the %s reference", (lang, page) => {
         await tab.getByRole("heading", { name: operationIn(op).summary }).first().waitFor({ timeout: 10_000 });
         const result = { text: await tab.locator("body").innerText(), html: await tab.content() };
         if (byMethod.includes(op)) openedViolations.set(op.method, await seriousViolations(tab));
-        // Then the error body's branch of every oneOf, as a reader switches to it.
-        for (const button of await tab.locator("button", { hasText: /PartnerError/ }).all()) await button.click();
-        await tab.getByText(bundle.components.schemas.PartnerError.properties.code.description).first().waitFor({ timeout: 5000 });
+        // Then, for a partner method, the error body's branch of every oneOf, as a reader switches to it.
+        if (op.failureStyle === "inside-200") {
+          for (const button of await tab.locator("button", { hasText: /PartnerError/ }).all()) await button.click();
+          await tab.getByText(bundle.components.schemas.PartnerError.properties.code.description).first().waitFor({ timeout: 5000 });
+        }
         seen.set(op.operationId, { ...result, errorText: await tab.locator("body").innerText() });
       }
       await firstView();
@@ -150,6 +158,22 @@ describe.each(pages)("the %s reference", (lang, page) => {
         for (const sample of operationIn(op)["x-codeSamples"]) expect(html).toContain(sample.label);
         expect(text).toContain(operationIn(op)["x-codeSamples"][0].source.split("\n")[1].slice(0, 20));
       });
+    });
+
+    it("shows the Webhooks group, and every webhook where its link (#operation/<typeWebhook>) leads", async () => {
+      const webhooks = Object.values<Json>(bundle.webhooks ?? {}).map((item) => item.post);
+      expect(webhooks.length).toBeGreaterThan(0);
+      const group = bundle.tags.find((t: { name: string }) => t.name === webhooks[0].tags[0]);
+      expect(await tab.getByText(group["x-displayName"] ?? group.name, { exact: true }).first().isVisible()).toBe(true);
+      // The links the spec's texts use (`#operation/<typeWebhook>`, from the settings that turn each on) lead to it.
+      for (const webhook of webhooks) {
+        await tab.goto(`${pathToFileURL(file()).href}#operation/${webhook.operationId}`, { waitUntil: "load" });
+        const heading = tab.getByRole("heading", { name: webhook.summary }).first();
+        await heading.waitFor({ timeout: 10_000 });
+        expect(await heading.isVisible(), webhook.operationId).toBe(true);
+        expect(await tab.evaluate(() => location.hash), webhook.operationId).toMatch(/^#\/webhooks\//);
+      }
+      await firstView();
     });
 
     it("shows bounds, defaults and the temporarily-not-working mark of createInstance's fields", () => {
