@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 /** What to install when Prism is missing: Prism is an optional peer dependency of the package. */
 export const PRISM_MISSING =
-  "The mock needs Prism, an optional peer dependency of green-api-partner: npm install --save-dev @stoplight/prism-cli@5.14.2";
+  "The mock needs Prism, an optional peer dependency of green-api-partner: npm install --save-dev --save-exact @stoplight/prism-cli@5.14.2";
 
 /** Replaces the path segment after `/partner/<method>/` and `/waInstance<id>/<method>/`, where GREEN-API carries the tokens. */
 export function maskTokens(/** @type {string} */ text) {
