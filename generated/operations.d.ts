@@ -6,7 +6,7 @@ export declare const partnerTokenRule: "must be one URL path segment: ASCII lett
 export declare const parameterRules: {"partnerToken":"must be one URL path segment: ASCII letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ only, not \".\", no \"..\"","apiTokenInstance":"must be one URL path segment: ASCII letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ only, not \".\", no \"..\""};
 export declare const secretParameters: ["partnerToken","apiTokenInstance","Authorization"];
 export declare const transientStatuses: ["429","5XX"];
-export declare const secretFields: ["apiTokenInstance","webhookUrlToken"];
+export declare const secretFields: ["webhookUrlToken","apiTokenInstance"];
 export declare const createInstance: { operationId: "createInstance"; method: "POST"; path: "/partner/createInstance/{partnerToken}"; retrySafe: false; maxResponseBytes: 65536; failureStyle: "inside-200"; pathParams: ["partnerToken"]; validateRequest: Validator; validateSuccess: Validator };
 export declare const getInstances: { operationId: "getInstances"; method: "GET"; path: "/partner/getInstances/{partnerToken}"; retrySafe: true; maxResponseBytes: 134217728; failureStyle: "inside-200"; pathParams: ["partnerToken"]; validateSuccess: Validator };
 export declare const deleteInstanceAccount: { operationId: "deleteInstanceAccount"; method: "POST"; path: "/partner/deleteInstanceAccount/{partnerToken}"; retrySafe: true; maxResponseBytes: 65536; failureStyle: "inside-200"; pathParams: ["partnerToken"]; validateRequest: Validator; validateSuccess: Validator };

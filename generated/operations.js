@@ -6,7 +6,7 @@ export const partnerTokenRule = "must be one URL path segment: ASCII letters, di
 export const parameterRules = {"partnerToken":"must be one URL path segment: ASCII letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ only, not \".\", no \"..\"","apiTokenInstance":"must be one URL path segment: ASCII letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ only, not \".\", no \"..\""};
 export const secretParameters = ["partnerToken","apiTokenInstance","Authorization"];
 export const transientStatuses = ["429","5XX"];
-export const secretFields = ["apiTokenInstance","webhookUrlToken"];
+export const secretFields = ["webhookUrlToken","apiTokenInstance"];
 export const createInstance = { operationId: "createInstance", method: "POST", path: "/partner/createInstance/{partnerToken}", retrySafe: false, maxResponseBytes: 65536, failureStyle: "inside-200", pathParams: ["partnerToken"], validateRequest: v.validateCreateInstanceRequest, validateSuccess: v.validateCreatedInstance };
 export const getInstances = { operationId: "getInstances", method: "GET", path: "/partner/getInstances/{partnerToken}", retrySafe: true, maxResponseBytes: 134217728, failureStyle: "inside-200", pathParams: ["partnerToken"], validateSuccess: v.validatePartnerInstanceList };
 export const deleteInstanceAccount = { operationId: "deleteInstanceAccount", method: "POST", path: "/partner/deleteInstanceAccount/{partnerToken}", retrySafe: true, maxResponseBytes: 65536, failureStyle: "inside-200", pathParams: ["partnerToken"], validateRequest: v.validateDeleteInstanceAccountRequest, validateSuccess: v.validateInstanceDeleted };

@@ -3,14 +3,35 @@
 /**
  * Reads a stream whole, up to `limit` bytes. Past the limit it stops reading and cancels the
  * stream (which closes the connection), and gives the first chunk instead: `{ tooLarge }`.
+ * When `signal` aborts, the read ends at once with its reason, whatever the stream does.
  */
-export async function readBytes(body: ReadableStream<Uint8Array> | null | undefined, limit: number): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
+export async function readBytes(
+  body: ReadableStream<Uint8Array> | null | undefined,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
   if (!body) return { bytes: new Uint8Array() };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => (reject(signal?.reason), reader.cancel(signal?.reason).catch(() => {}));
+  });
+  aborted.catch(() => {});
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await readAll();
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+
+  async function readAll(): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = signal ? await Promise.race([reader.read(), aborted]) : await reader.read();
+    // Cancelling ends a pending read as `done`: an aborted read is an abort, never a whole body.
+    if (signal?.aborted) throw signal.reason;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -20,6 +41,7 @@ export async function readBytes(body: ReadableStream<Uint8Array> | null | undefi
     chunks.push(value);
   }
   return { bytes: joinBytes(chunks, size) };
+  }
 }
 
 /** Chunks as one array; one chunk as it is, without a copy. */

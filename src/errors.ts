@@ -133,6 +133,8 @@ const SECRET_IN_JSON = new RegExp(`("(?:${secretFields.join("|")})"\\s*:\\s*")((
 const SHORTEST_SECRET = 8;
 /** At most this many secret values of one answer are hunted for in the rest of it. */
 const MOST_SECRETS = 1000;
+/** At most this many fields of an answer are searched for secret fields. */
+const MOST_NODES = 200_000;
 
 export interface Masker {
   /** Masks each secret in every written form (raw, percent-encoded in either case, JSON-escaped) and secret fields' values (instance tokens) wherever they stand in a text. */
@@ -141,6 +143,8 @@ export interface Masker {
   excerpt(text: string): string;
   /** A parsed answer with every string masked and every secret field replaced; long strings cut. */
   value(value: unknown): unknown;
+  /** `text` masked, and cut, with the secret fields' values of `answer` (wherever they stand in it) hunted for too. */
+  within(answer: unknown, text: string): string;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
@@ -156,36 +160,43 @@ function characterForms(char: string): string {
   const bytes = [...new TextEncoder().encode(char)].map((byte) => byte.toString(16).padStart(2, "0"));
   const percent = bytes.map((byte) => `%(?:25)?${hex(byte)}`).join("");
   const code = char.codePointAt(0)!;
-  const json = code < 0x10000 ? `|\\\\u${hex(code.toString(16).padStart(4, "0"))}` : "";
-  return `(?:${escapeRegExp(char)}|${percent}${json})`;
+  const json = code < 0x10000 ? `|\\\\u${code.toString(16).padStart(4, "0")}` : "";
+  // HTML escapes, as an error page writes them: &#39; &#x27; and the named ones of & and '.
+  const named = char === "&" ? "|&amp;" : char === "'" ? "|&apos;" : "";
+  const html = /[a-z0-9]/i.test(char) ? "" : `|&#0*${code};|&#x0*${code.toString(16)};${named}`;
+  return `(?:${escapeRegExp(char)}|${percent}${json}${html})`;
 }
 
 /** A text's end that could be the first part of a secret; or a cut-off escape (`%3`, `\u00`). */
 function prefixAtEnd(secret: string): RegExp {
   const chars = [...secret].map(characterForms);
   const nested = chars.slice(1).reduceRight((inner, char) => `(?:${char}${inner})?`, "");
-  return new RegExp(`${chars[0]}${nested}(?:%(?:2(?:5)?)?[0-9a-fA-F]?|\\\\(?:u[0-9a-fA-F]{0,3})?)?$`);
+  return new RegExp(`${chars[0]}${nested}(?:%(?:2(?:5)?)?[0-9a-fA-F]?|\\\\(?:u[0-9a-fA-F]{0,3})?|&#?[0-9a-zA-Z]*)?$`, "i");
 }
 
 /**
  * Masks `secrets` (the partner token, an instance's token) in every form they can be written in,
  * and the values of the spec's secret fields (`x-secret`) found in a text, wherever else they stand.
  */
+/** The values a JSON text gives its secret fields (`x-secret`: webhookUrlToken, apiTokenInstance), long enough to hunt for. */
+export function secretValuesIn(text: string): string[] {
+  const found = new Set<string>();
+  for (const match of text.matchAll(SECRET_IN_JSON)) {
+    if (match[2]!.length >= SHORTEST_SECRET) found.add(match[2]!);
+    if (found.size >= MOST_SECRETS) break;
+  }
+  return [...found];
+}
+
 export function masker(secrets: string | readonly string[]): Masker {
   const known = [...new Set(typeof secrets === "string" ? [secrets] : secrets)].filter(Boolean);
-  const anyForm = known.length ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "g") : undefined;
+  // Case-insensitive: an escape's hex digits come in either case, and a server may change a token's.
+  const anyForm = known.length ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "gi") : undefined;
   const prefixes = known.map(prefixAtEnd);
   const longest = Math.max(0, ...known.map((secret) => secret.length));
 
   /** The values a text gives its secret fields: masked wherever else they stand in it too. */
-  const secretsIn = (text: string) => {
-    const found = new Set<string>();
-    for (const match of text.matchAll(SECRET_IN_JSON)) {
-      if (match[2]!.length >= SHORTEST_SECRET) found.add(match[2]!);
-      if (found.size >= MOST_SECRETS) break;
-    }
-    return [...found];
-  };
+  const secretsIn = secretValuesIn;
   // Secret fields' values are masked as they stand and URL-encoded; the configured secrets in every form.
   const maskWith = (text: string, values: string[]) => {
     let out = text.replace(SECRET_IN_JSON, `$1${MASK}$3`);
@@ -216,11 +227,17 @@ export function masker(secrets: string | readonly string[]): Masker {
         }
     return out;
   };
+  mask.within = (answer, text) => (mask.value([answer, text]) as [unknown, string])[1];
   mask.value = (value) => {
+    // Secret fields are looked for in the whole answer (bounded by nodes, not by place), even
+    // where the masked copy below keeps only the first 100 of a level: their values may stand elsewhere.
     const found = new Set<string>();
+    let visited = 0;
     const collect = (node: unknown, depth: number) => {
-      if (node === null || typeof node !== "object" || depth > 16 || found.size >= MOST_SECRETS) return;
-      for (const [key, item] of Object.entries(node).slice(0, 100)) {
+      if (node === null || typeof node !== "object" || depth > 64 || found.size >= MOST_SECRETS) return;
+      for (const key in node) {
+        if (++visited > MOST_NODES) return;
+        const item = (node as Record<string, unknown>)[key];
         if (SECRET_KEYS.has(key) && typeof item === "string" && item.length >= SHORTEST_SECRET) found.add(item);
         collect(item, depth + 1);
       }
@@ -259,14 +276,31 @@ export function describe(value: unknown): string {
  * URL, which holds the token, in fields of its own). Anything thrown, of any type, is accepted.
  */
 export function maskedCause(error: unknown, mask: (text: string) => string, depth = 0): Error {
-  const source = error instanceof Error ? error : new Error(describe(error));
-  const copy = new Error(cut(mask(describe(source.message))));
-  copy.name = describe(source.name);
-  copy.stack = mask(typeof source.stack === "string" ? source.stack : "");
+  // Every read is guarded: a hostile error's getters may throw, and a call must still resolve.
+  const read = (key: string): unknown => {
+    try {
+      return (error as Record<string, unknown>)[key];
+    } catch {
+      return undefined;
+    }
+  };
+  const isError = (() => {
+    try {
+      return error instanceof Error;
+    } catch {
+      return false;
+    }
+  })();
+  const copy = new Error(cut(mask(describe(isError ? read("message") : error))));
+  copy.name = cut(mask(describe(isError ? read("name") : "Error")), 100);
+  const stack = isError ? read("stack") : undefined;
+  copy.stack = mask(typeof stack === "string" ? stack : "");
   for (const key of ["code", "errno", "syscall"] as const) {
-    const value = (source as unknown as Record<string, unknown>)[key];
-    if (typeof value === "string" || typeof value === "number") Object.assign(copy, { [key]: value });
+    const value = isError ? read(key) : undefined;
+    if (typeof value === "string") Object.assign(copy, { [key]: cut(mask(value), 100) });
+    else if (typeof value === "number") Object.assign(copy, { [key]: value });
   }
-  if (source.cause !== undefined && depth < 5) copy.cause = maskedCause(source.cause, mask, depth + 1);
+  const cause = isError ? read("cause") : undefined;
+  if (cause !== undefined && depth < 5) copy.cause = maskedCause(cause, mask, depth + 1);
   return copy;
 }

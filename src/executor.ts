@@ -21,6 +21,8 @@ import {
   failure,
   maskedCause,
   masker,
+  secretValuesIn,
+  type Masker,
 } from "./errors.js";
 import { readBytes } from "./bytes.js";
 import { check, rule } from "./validation.js";
@@ -162,6 +164,7 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 }
 
 function isTransient(status: number): boolean {
+  if (!(status >= 100 && status <= 599)) return false; // not an HTTP status: nothing to wait out
   const text = String(status);
   return transientStatuses.some((pattern) => pattern === text || (pattern.endsWith("XX") && pattern[0] === text[0] && text.length === 3));
 }
@@ -189,8 +192,8 @@ class TooLarge extends Error {
 const utf8 = new TextDecoder();
 
 /** Reads a body up to `limit` bytes as text; past it, stops reading, which closes the connection. */
-async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, limit: number, status: number) {
-  const read = await readBytes(body, limit);
+async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, limit: number, status: number, signal?: AbortSignal) {
+  const read = await readBytes(body, limit, signal);
   // Decoded once, as fetch's own text() does: per-chunk strings joined cost more memory.
   if ("bytes" in read) return utf8.decode(read.bytes);
   throw new TooLarge(status, limit, utf8.decode(read.tooLarge.subarray(0, 4096)));
@@ -247,7 +250,8 @@ export function createCore(config: CoreConfig) {
   const fetchImpl: (request: Request) => Promise<Response> = customFetch ? (request) => customFetch(request) : (request) => globalThis.fetch(request);
   const raw = createClient<paths>({ baseUrl });
   const own = secretParameters.flatMap((name) => (typeof pathValues[name] === "string" ? [pathValues[name] as string] : []));
-  const mask = masker([...own, ...(config.alsoMask ?? [])]);
+  const secrets = [...own, ...(config.alsoMask ?? [])];
+  const mask = masker(secrets);
 
   /** The request's URL with every secret path value masked: safe to print. */
   const urlOf = (op: Operation, values: Record<string, string | number>) =>
@@ -268,11 +272,14 @@ export function createCore(config: CoreConfig) {
       const message = `${operationId} was not sent: ${listed.join("; ")}${tooMany(violations.length, MESSAGE_VIOLATIONS)}`;
       return { error: failure<InvalidRequestError>("invalid-request", message, { operationId, sent: "no", attempts: 0, violations }) };
     }
+    // A secret the body sends (webhookUrlToken) is masked in whatever the answer echoes of it.
+    const sent = body === undefined ? [] : secretValuesIn(body);
+    const callMask = sent.length ? masker([...secrets, ...sent]) : mask;
     const limit = checkedTimeout(call.timeoutMs ?? timeoutMs, operationId);
     const policy = op.retrySafe ? retryPolicy(call.retry === undefined ? retry : call.retry, operationId) : undefined;
     if (call.signal?.aborted) {
       const message = `${operationId} was not sent: the caller's signal was already aborted`;
-      const cause = maskedCause(call.signal.reason, mask);
+      const cause = maskedCause(call.signal.reason, callMask);
       return { error: failure<TimeoutError>("timeout", message, { operationId, sent: "no", attempts: 0, url, by: "signal", timeoutMs: limit }, cause) };
     }
     // One controller per call for the deadline. The caller's signal joins through AbortSignal.any,
@@ -285,7 +292,7 @@ export function createCore(config: CoreConfig) {
     const endsAt = Date.now() + limit;
     try {
       for (let attempt = 1; ; attempt++) {
-        const { result, transport } = await once<T>(op, body, { path: values, query: params.query }, signal, ended, url, attempt, limit);
+        const { result, transport } = await once<T>(op, body, { path: values, query: params.query }, signal, ended, url, attempt, limit, callMask);
         if (!result.error || !policy || attempt >= policy.attempts) return result;
         // Only a transport failure, or a status the spec calls transient, is sent again.
         if (!transport && !transientAnswer(result.error)) return result;
@@ -309,6 +316,7 @@ export function createCore(config: CoreConfig) {
     url: string,
     attempts: number,
     limit: number,
+    mask: Masker,
   ): Promise<{ result: PartnerResult<T>; transport: boolean }> {
     const { operationId } = op;
     const wire: Wire = { started: false, errorText: "", bodyFailed: false };
@@ -319,7 +327,8 @@ export function createCore(config: CoreConfig) {
     const bounded = async (request: Request) => {
       wire.started = true;
       // The deadline holds even for a fetch that ignores its Request's signal.
-      const response = await untilAborted(fetchImpl(request), signal);
+      // A fetch that answers synchronously, or throws, is still a promise here.
+      const response = await untilAborted(Promise.resolve().then(() => fetchImpl(request)), signal);
       wire.status = response.status;
       wire.headers = response.headers;
       const length = Number(response.headers.get("Content-Length") ?? 0);
@@ -330,7 +339,7 @@ export function createCore(config: CoreConfig) {
       }
       if (response.ok || !response.body || response.status < 200) return response;
       try {
-        wire.errorText = await readBounded(response.body, most, response.status);
+        wire.errorText = await readBounded(response.body, most, response.status, signal);
       } catch (error) {
         if (!(error instanceof TooLarge)) throw ((wire.bodyFailed = true), error);
         wire.errorText = error.start; // an error page larger than any error: its start is enough
@@ -350,13 +359,16 @@ export function createCore(config: CoreConfig) {
         signal,
         fetch: bounded,
       } as never);
-      if (!response.ok) return done(fromFailure(response.status, response.headers), false);
+      // The status that arrived (a copy of the answer cannot carry one outside 200-599).
+      if (!response.ok) return done(fromFailure(wire.status ?? response.status, response.headers), false);
       let text: string;
       try {
         // A length the server declared is already checked, and fetch holds a body to it unless it
         // is compressed: then the plain read is bounded, and the stream is counted otherwise.
-        const declared = response.headers.get("Content-Length") !== null && response.headers.get("Content-Encoding") === null;
-        text = declared ? await response.text() : await readBounded(data as ReadableStream<Uint8Array> | undefined, op.maxResponseBytes, response.status);
+        // Only the global fetch is known to hold a body to its declared length, and to end its
+        // read on the Request's signal: any other fetch's body is counted and raced with the signal.
+        const declared = !customFetch && response.headers.get("Content-Length") !== null && response.headers.get("Content-Encoding") === null;
+        text = declared ? await response.text() : await readBounded(data as ReadableStream<Uint8Array> | undefined, op.maxResponseBytes, response.status, signal);
       } catch (thrown) {
         if (thrown instanceof TooLarge) return done(unexpected(thrown.message, thrown.start, response.status, response.headers));
         wire.bodyFailed = true;
@@ -411,9 +423,11 @@ export function createCore(config: CoreConfig) {
     }
 
     function apiError(parsed: { code: number; description: string }, status: number, headers: Headers | undefined): Fail {
-      const safe = mask.value(parsed) as ApiError["body"] & { description: string };
-      const message = `${operationId}: GREEN-API answered ${parsed.code} ${cut(safe.description, 200)} (HTTP ${status})`;
-      return { error: failure<ApiError>("api", message, { code: parsed.code, description: safe.description, body: safe, ...answered(status, headers) }) };
+      const safe = mask.value(parsed) as ApiError["body"];
+      // Read from the answer itself: the masked copy keeps the first 100 fields only.
+      const description = mask.within(parsed, parsed.description);
+      const message = `${operationId}: GREEN-API answered ${parsed.code} ${cut(description, 200)} (HTTP ${status})`;
+      return { error: failure<ApiError>("api", message, { code: parsed.code, description, body: safe, ...answered(status, headers) }) };
     }
 
     /** A 466's quota objects: an `api` error whose message says which quota ran out. */

@@ -181,7 +181,8 @@ async function pollUntil<T, R>(
     const left = endsAt - Date.now();
     if (left <= 0) return ended("timeout", name);
     attempts++;
-    const result = await poll({ signal, timeoutMs: Math.min(left, 30_000) });
+    // No retries inside a poll: the loop is the retry, at `intervalMs`, never faster.
+    const result = await poll({ signal, timeoutMs: Math.min(left, 30_000), retry: false });
     if (result.error) {
       if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal", name);
       if (!notYet(result.error)) return result;
@@ -285,7 +286,7 @@ export async function authorizeByPhone(
 export interface ReceiveNotificationsOptions {
   /** How long GREEN-API holds each request open for a notification, in seconds (5 to 60). Default 20. */
   receiveTimeout?: number | undefined;
-  /** Pause after a failed read (a lost connection, a 5xx), in milliseconds. Default 5000. */
+  /** Pause after a failed read (a lost connection, a 5xx), in milliseconds; at least 1000. Default 5000. An empty queue is asked at most once a second. */
   retryDelayMs?: number | undefined;
   /** Ends the iteration (the notification being handled is not deleted). */
   signal?: AbortSignal | undefined;
@@ -310,7 +311,10 @@ export async function* receiveNotifications(
   options: ReceiveNotificationsOptions = {},
 ): AsyncGenerator<ReceivedNotification, void, undefined> {
   const { receiveTimeout = 20, retryDelayMs = 5_000, signal } = options;
+  if (!Number.isInteger(retryDelayMs) || retryDelayMs < MIN_INTERVAL_MS)
+    throw new TypeError(`receiveNotifications: retryDelayMs must be a whole number of milliseconds, at least ${MIN_INTERVAL_MS}`);
   while (!signal?.aborted) {
+    const started = Date.now();
     const received = await instance.receiveNotification({ receiveTimeout, signal });
     if (received.error) {
       if (signal?.aborted) return;
@@ -318,7 +322,12 @@ export async function* receiveNotifications(
       if (!(await pause(retryDelayMs, signal))) return;
       continue;
     }
-    if (received.data === null) continue; // the queue was empty for receiveTimeout seconds
+    if (received.data === null) {
+      // The queue was empty for receiveTimeout seconds; a server that answers at once is not polled faster than once a second.
+      const early = MIN_INTERVAL_MS - (Date.now() - started);
+      if (early > 0 && !(await pause(early, signal))) return;
+      continue;
+    }
     yield received.data;
     // Reached only when the next one is asked for: the one yielded was handled.
     const deleted = await instance.deleteNotification({ receiptId: received.data.receiptId }, { signal });

@@ -15,7 +15,8 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAllDocs } from "../scripts/docs.js";
 import { browserMissing, launch } from "./helpers/browser.js";
-import { pathOf } from "./helpers/call.js";
+import { mockFetch } from "../src/testing.js";
+import { INSTANCE, RECEIPT_ID, pathOf } from "./helpers/call.js";
 import { root } from "./helpers/run.js";
 import { answer, loopback } from "./helpers/server.js";
 import { operations } from "./helpers/spec.js";
@@ -31,7 +32,7 @@ const success = (op: (typeof operations)[number]) => op.successes[0]!.value;
 /** What the package ships, exactly: anything else in the tarball fails the test. */
 const SHIPPED = [
   /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
-  /^package\/bin\/green-api-partner-mock\.js$/,
+  /^package\/bin\/green-api-partner(-mock)?\.js$/,
   /^package\/dist\/[a-z-]+\.(js|d\.ts)$/,
   /^package\/generated\/[a-z.]+\.(js|d\.ts|json|yaml)$/,
 ];
@@ -89,7 +90,19 @@ function consumer(name: string, versions: Version[], make: () => string) {
 }
 
 const run = (dir: string, file: string, env: Record<string, string> = {}) =>
-  exec("node", [file], { cwd: dir, env: { ...process.env, GREEN_API_URL: server.url, GREEN_API_PARTNER_TOKEN: TOKEN, ...env } });
+  exec("node", [file], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      GREEN_API_URL: server.url,
+      GREEN_API_PARTNER_TOKEN: TOKEN,
+      GREEN_API_INSTANCE_URL: server.url,
+      GREEN_API_ID_INSTANCE: String(INSTANCE.idInstance),
+      GREEN_API_TOKEN_INSTANCE: INSTANCE.apiTokenInstance,
+      RECEIPT_ID: String(RECEIPT_ID),
+      ...env,
+    },
+  });
 
 beforeAll(async () => {
   buildAllDocs(); // dist/docs/ exists now, in both languages: it must not ship
@@ -104,12 +117,19 @@ beforeAll(async () => {
       checks.set(`${name} ${version}`, check);
     }
   }
-  // Each operation's path answers its first success example; the browser page is served too.
+  // Each operation's path answers its first success example, but the journey's (the instance
+  // being created, then ready; a QR, then linked), so that samples that wait see their wait end:
+  // the package's own mockFetch behind node:http. The browser page is served too.
+  const story = mockFetch({ getStateInstance: ["creating", "notAuthorized"], qr: ["qrCode", "alreadyLogged"] });
   server = await loopback((req, res, body) => {
     if (req.url === "/") return answer(200, `<!doctype html><title>consumer</title><script type="module" src="/app.js"></script>`, { "Content-Type": "text/html" })(req, res, body);
     if (req.url === "/app.js") return answer(200, browserBundle, { "Content-Type": "text/javascript" })(req, res, body);
-    const op = operations.find((o) => pathOf(o, decodeURIComponent(req.url!.split("/").pop()!)) === decodeURIComponent(req.url!));
-    return op ? answer(200, success(op))(req, res, body) : answer(404, "not found")(req, res, body);
+    const path = decodeURIComponent(req.url!.split("?")[0]!);
+    const op = operations.find((o) => pathOf(o, path.split("/").pop()!) === path);
+    if (!op || op.family === "partner") return op ? answer(200, success(op))(req, res, body) : answer(404, "not found")(req, res, body);
+    void story(`http://mock${req.url}`, { method: req.method!, body: body || undefined, headers: { "Content-Type": "application/json" } }).then(async (answered) =>
+      res.writeHead(answered.status, { "Content-Type": answered.headers.get("Content-Type")! }).end(await answered.text()),
+    );
   });
 }, 180_000);
 afterAll(async () => {
@@ -149,6 +169,8 @@ describe("the tarball", () => {
 describe("an ESM TypeScript consumer (nodenext)", () => {
   const esm = consumer("esm", ["typescript", "typescript-min"], () => {
     const samples = Object.fromEntries(operations.map((op) => [`${op.operationId}.ts`, op.operation["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source]));
+    // README's journey, type-checked as a reader pastes it (test/readme.test.ts runs it).
+    samples["readme-journey.ts"] = /<!-- journey-example:start -->\s*```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, "README.md"), "utf8"))![1]!;
     const dir = project("esm", { type: "module" }, { ...samples, "tsconfig.json": tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", resolveJsonModule: true, skipLibCheck: false }, ["consumer.ts", ...Object.keys(samples)]) });
     copyFileSync(join(root, "test/consumer/consumer.ts"), join(dir, "consumer.ts"));
     return dir;
@@ -171,7 +193,7 @@ describe("an ESM TypeScript consumer (nodenext)", () => {
     const { stdout, stderr } = await run(esm.dir(), `out/${id}.js`);
     expect(stderr).toBe("");
     expect(stdout).not.toBe("");
-    expect(server.requests.at(-1)!.url).toBe(pathOf(op, TOKEN));
+    expect(server.requests.at(-1)!.url.split("?")[0]).toBe(pathOf(op, TOKEN));
   });
 });
 

@@ -291,6 +291,9 @@ describe("11. every written form of a secret is masked", () => {
     "encoded twice": (t) => encodeURIComponent(encodeURIComponent(t)),
     "JSON-escaped": (t) => [...t].map((c) => (/[a-z0-9]/i.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)).join(""),
     "form-encoded": (t) => new URLSearchParams({ t }).toString().slice(2),
+    "HTML-escaped, as an error page writes it": (t) => t.replace(/&/g, "&amp;").replace(/'/g, "&#39;"),
+    "HTML-escaped in hex": (t) => t.replace(/[^a-z0-9]/gi, (c) => `&#x${c.charCodeAt(0).toString(16)};`),
+    "upper-cased by a server": (t) => t.toUpperCase(),
   };
   const noPiece = (value: unknown, written: string) => {
     for (const text of textsOf(value))
@@ -317,5 +320,83 @@ describe("11. every written form of a secret is masked", () => {
     expect(result.error).toMatchObject({ kind: "invalid-request", sent: "no" });
     for (const form of Object.values(forms)) noPiece(result.error, form(PUNCTUATED));
     expect((result.error as { violations: { field: string }[] }).violations[0]!.field).toBe("***");
+  });
+});
+
+describe("12. what a review found: secrets the body sent, hostile errors, deep answers", () => {
+  const createOp = operations.find((o) => o.operationId === "createInstance")!;
+  const WEBHOOK_TOKEN = "FAKE-webhook-token-0123456789";
+
+  it("a webhookUrlToken the body sent is masked in an answer that echoes it", async () => {
+    const handler: Handler = (_req, res) => res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ code: 400, description: `webhookUrlToken '${WEBHOOK_TOKEN}' is not allowed` }));
+    const { result } = await through(handler, createOp, {}, { name: "shop", webhookUrlToken: WEBHOOK_TOKEN });
+    expect(errorOf(result)).toMatchObject({ kind: "api", code: 400 });
+    expectNoToken(result.error, WEBHOOK_TOKEN);
+  });
+
+  it("a secret field far down a long answer is still hunted for", async () => {
+    const op = operations.find((o) => o.operationId === "getInstances")!;
+    const body: Record<string, unknown> = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`field${i}`, i]));
+    Object.assign(body, { code: 500, description: `failed for ${INSTANCE_TOKEN}`, [SECRET]: INSTANCE_TOKEN });
+    const { result } = await through(answer(500, body), op);
+    expectNoToken(result.error, INSTANCE_TOKEN);
+  });
+
+  it("a fetch error whose name, code or message getter is hostile still resolves, masked", async () => {
+    const op = operations.find((o) => o.operationId === "getInstances")!;
+    const hostile = Object.assign(new Error("x"), { name: `Error at /partner/getInstances/${TOKEN}`, code: `E_${TOKEN}` });
+    const throwing = new Error("y");
+    Object.defineProperty(throwing, "message", { get: () => { throw new Error("getter"); } });
+    for (const thrown of [hostile, throwing]) {
+      const partner = createPartnerClient({ partnerToken: TOKEN, retry: false, fetch: () => Promise.reject(thrown) });
+      const result = await callOperation(partner, op);
+      expect(errorOf(result).kind).toBe("network");
+      expectNoToken(result.error);
+    }
+  });
+
+  it("a fetch that answers synchronously: the answer arrived (sent yes)", async () => {
+    const op = operations.find((o) => o.operationId === "getInstances")!;
+    const partner = createPartnerClient({ partnerToken: TOKEN, retry: false, fetch: (() => new Response("nope", { status: 418 })) as unknown as typeof fetch });
+    expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "http", status: 418, sent: "yes" });
+  });
+
+  it("a status outside 200-599 is reported as it came, and never retried", async () => {
+    const op = operations.find((o) => o.operationId === "getInstances")!;
+    const server = await loopback((req) => req.socket.end("HTTP/1.1 600 Strange\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"));
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { attempts: 3, delayMs: 1 } });
+      const { error } = await partner.getInstances();
+      if (error?.kind === "http") expect(error.status).toBe(600);
+      expect(error?.attempts).toBe(1);
+      expect(server.requests.length).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    ["a 2xx with a declared length", 200, { "Content-Length": "1000" }],
+    ["a chunked 2xx", 200, {}],
+    ["a 503", 503, {}],
+  ] as const)("the deadline and the caller's signal end a body that never ends, from any fetch: %s", async (_, status, headers) => {
+    const op = operations.find((o) => o.operationId === "getInstances")!;
+    const endless = () => Promise.resolve(new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("[")) }), { status, headers }));
+    const partner = createPartnerClient({ partnerToken: TOKEN, retry: false, timeoutMs: 300, fetch: endless as unknown as typeof fetch });
+    const started = performance.now();
+    expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "timeout", by: "timeout", sent: "yes" });
+    expect(performance.now() - started).toBeLessThan(1300);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    expect(errorOf(await callOperation(partner, op, { signal: controller.signal, timeoutMs: 10_000 }))).toMatchObject({ kind: "timeout", by: "signal" });
+  });
+
+  it("a declared length is not trusted from a fetch other than the global one: the size limit holds", async () => {
+    const op = operations.find((o) => o.operationId === "createInstance")!;
+    const limit = op.operation["x-max-response-bytes"] as number;
+    const big = () => Promise.resolve(new Response(new Uint8Array(limit * 4).fill(32), { status: 200, headers: { "Content-Length": "2" } }));
+    const partner = createPartnerClient({ partnerToken: TOKEN, fetch: big as unknown as typeof fetch });
+    expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "unexpected-response" });
+    expect(errorOf(await callOperation(partner, op)).message).toMatch(/larger than/);
   });
 });

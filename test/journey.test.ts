@@ -212,7 +212,7 @@ describe("receiveNotifications (receiving by polling)", () => {
       const handled: unknown[] = [];
       await expect(
         (async () => {
-          for await (const { body } of receiveNotifications(client, { receiveTimeout: 5, retryDelayMs: 10, signal: controller.signal })) {
+          for await (const { body } of receiveNotifications(client, { receiveTimeout: 5, retryDelayMs: 1000, signal: controller.signal })) {
             handled.push(body);
             throw new Error("the handler failed");
           }
@@ -240,6 +240,32 @@ describe("receiveNotifications (receiving by polling)", () => {
       })().catch((error: unknown) => error);
       expect(thrown).toMatchObject({ kind: "api", status: 401 });
       expectNoToken(thrown, INSTANCE_TOKEN);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("polling never runs faster than asked (what a review found)", () => {
+  it("waitForState makes no retries inside a poll: a 503 with Retry-After 0 is polled at intervalMs", async () => {
+    const server = await loopback(answer(503, "busy", { "Retry-After": "0" }));
+    try {
+      const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url, retry: { attempts: 5, delayMs: 1 } });
+      await waitForState(client, "notAuthorized", { intervalMs: 1000, timeoutMs: 2500 });
+      expect(server.requests.length).toBeLessThanOrEqual(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("receiveNotifications asks an empty queue that answers at once at most once a second", async () => {
+    const server = await loopback(answer(200, null));
+    try {
+      const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
+      const signal = AbortSignal.timeout(2500);
+      for await (const _ of receiveNotifications(client, { receiveTimeout: 5, signal })) break;
+      expect(server.requests.length).toBeLessThanOrEqual(3);
+      await expect(receiveNotifications(client, { retryDelayMs: 0 }).next()).rejects.toThrow(/retryDelayMs/);
     } finally {
       await server.close();
     }

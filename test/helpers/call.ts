@@ -10,7 +10,7 @@ import { INSTANCE_TOKEN } from "./token.js";
 /** The instance every instance method is called on: the parameter's example id, an obviously fake token. */
 export const INSTANCE = { idInstance: deref({ $ref: "#/components/parameters/idInstance" }).example as number, apiTokenInstance: INSTANCE_TOKEN };
 /** A receiptId for deleteNotification: its parameter's example. */
-const RECEIPT_ID = deref({ $ref: "#/components/parameters/receiptId" }).example as number;
+export const RECEIPT_ID = deref({ $ref: "#/components/parameters/receiptId" }).example as number;
 
 const middlewareOf = new WeakMap<PartnerClient, Middleware[]>();
 
