@@ -45,9 +45,11 @@ export interface PartnerClient {
   findCreatedInstances(query: FindCreatedInstancesQuery, options?: CallOptions): Promise<GetInstancesResult>;
   /**
    * The instance client of an instance createInstance created or getInstances listed, with this
-   * client's `timeoutMs`, `retry` and `fetch` unless `options` says otherwise. `apiUrl` is the
-   * instance's host from the console (createInstance does not return it); GREEN-API's universal
-   * host by default. Throws a `TypeError` when the instance carries no `apiTokenInstance`.
+   * client's `timeoutMs`, `retry`, `fetch` and middleware (`raw.use`, `useExample`) unless
+   * `options` says otherwise. `apiUrl` is the instance's host from the console (createInstance
+   * does not return it); by default this client's `baseUrl`, GREEN-API's universal host unless
+   * you set another (a mock's, a proxy's). Throws a `TypeError` when the instance carries no
+   * `apiTokenInstance`.
    */
   instance(instance: InstanceRef, options?: Omit<InstanceClientOptions, "idInstance" | "apiTokenInstance">): InstanceClient;
   /** The openapi-fetch client underneath, typed from the spec, with `baseUrl` set. */
@@ -63,6 +65,11 @@ export function validateSettings(settings: unknown, partnerToken?: unknown): Vio
       ? []
       : [{ field: "partnerToken", rule: "pattern", message: `partnerToken ${operations.partnerTokenRule}` }];
   return [...token, ...serialise(operations.createInstance, settings).violations];
+}
+
+/** Options without the keys set to `undefined`, which must not override a default. */
+function withoutUndefined<T extends object>(options: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 // GREEN-API's times carry no zone (see GreenApiTime in the spec), so "created after the call
@@ -97,7 +104,10 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
     instance: ({ idInstance, apiTokenInstance }, more) => {
       // GREEN-API may stop listing tokens (its issue #815): keep the one createInstance returned.
       if (typeof apiTokenInstance !== "string") throw new TypeError("instance: this instance carries no apiTokenInstance; use the one createInstance returned or the console shows");
-      return instanceClientOf(createInstanceCore({ timeoutMs, retry, fetch, ...more, idInstance, apiTokenInstance }, [options.partnerToken]));
+      // apiUrl defaults to this client's baseUrl (GREEN-API's universal host unless told otherwise):
+      // a partner client pointed at a mock or a proxy keeps its instances' calls there too.
+      const instanceOptions = { timeoutMs, retry, fetch, apiUrl: core.baseUrl, ...withoutUndefined(more), idInstance, apiTokenInstance };
+      return instanceClientOf(createInstanceCore(instanceOptions, { alsoMask: [options.partnerToken], raw: core.raw }));
     },
     createInstance: (settings, call) => createInstance(core, settings, call),
     getInstances: (call) => getInstances(core, call),

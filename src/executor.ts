@@ -1,7 +1,7 @@
 // The one executor every partner method goes through. What differs between methods (method,
 // path, validators, retry safety, size limit) comes from generated/operations.js, compiled from
 // spec/; GREEN-API's quirks are handled here once.
-import createClient from "openapi-fetch";
+import createClient, { type Client } from "openapi-fetch";
 import { defaultBaseUrl, partnerTokenRule, secretParameters, transientStatuses } from "../generated/operations.js";
 import type { paths } from "../generated/types.js";
 import { type Validator, validatePartnerError, validatePartnerToken, validateQuotaExceededError } from "../generated/validators.js";
@@ -211,6 +211,8 @@ export interface CoreConfig {
   fetch?: typeof globalThis.fetch | undefined;
   /** Secrets masked beside the core's own: an instance client made by a partner client masks the partner token too. */
   alsoMask?: readonly string[] | undefined;
+  /** An openapi-fetch client to share (its middleware applies); by default one of its own. */
+  raw?: Client<paths> | undefined;
 }
 
 /** What varies per call beside the body. */
@@ -248,7 +250,9 @@ export function createCore(config: CoreConfig) {
   const baseUrl = checkedBaseUrl(config.baseUrl, where);
   const customFetch = config.fetch;
   const fetchImpl: (request: Request) => Promise<Response> = customFetch ? (request) => customFetch(request) : (request) => globalThis.fetch(request);
-  const raw = createClient<paths>({ baseUrl });
+  // A partner client's instance clients share its openapi-fetch client, so that its middleware
+  // (`partner.raw.use`, `useExample`) applies to them too; each request names its own base URL.
+  const raw = config.raw ?? createClient<paths>({ baseUrl });
   const own = secretParameters.flatMap((name) => (typeof pathValues[name] === "string" ? [pathValues[name] as string] : []));
   const secrets = [...own, ...(config.alsoMask ?? [])];
   const mask = masker(secrets);
@@ -349,6 +353,7 @@ export function createCore(config: CoreConfig) {
 
     try {
       const { data, response } = await raw.request(op.method.toLowerCase() as "post", op.path as never, {
+        baseUrl,
         params,
         body: body as never,
         bodySerializer: (serialised: unknown) => serialised as string, // serialised once, in serialise()
@@ -489,8 +494,8 @@ export function createCore(config: CoreConfig) {
 export function createExecutor(options: ExecutorOptions) {
   const where = "createPartnerClient";
   const { partnerToken } = options ?? ({} as ExecutorOptions);
-  if (typeof partnerToken !== "string")
-    throw new TypeError(`${where}: partnerToken is required, as a string (the partner's API key from GREEN-API support)`);
+  if (typeof partnerToken !== "string" || partnerToken === "")
+    throw new TypeError(`${where}: partnerToken is required, as a non-empty string (the partner's API key from GREEN-API support)`);
   // Refused at once, and never printed: a token that breaks the rule could change the request's path.
   if (!validatePartnerToken(partnerToken)) throw new TypeError(`${where}: partnerToken ${partnerTokenRule}`);
   return createCore({ ...options, where, baseUrl: options.baseUrl ?? defaultBaseUrl, pathValues: { partnerToken } });

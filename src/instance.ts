@@ -72,7 +72,7 @@ export interface InstanceClient {
 const WHERE = "createInstanceClient";
 
 /** The instance family's core: checks the instance's id, token and host, and builds the executor. */
-export function createInstanceCore(options: InstanceClientOptions, alsoMask: readonly string[] = []) {
+export function createInstanceCore(options: InstanceClientOptions, shared: { alsoMask?: readonly string[]; raw?: Client<paths> } = {}) {
   const { idInstance, apiTokenInstance } = options ?? ({} as InstanceClientOptions);
   if (typeof idInstance !== "number" || !validateIdInstance(idInstance))
     throw new TypeError(`${WHERE}: idInstance must be a whole number from 1 to 2^53 - 1 (the id createInstance or getInstances gave)`);
@@ -80,7 +80,7 @@ export function createInstanceCore(options: InstanceClientOptions, alsoMask: rea
     throw new TypeError(`${WHERE}: apiTokenInstance is required, as a string (from createInstance, getInstances or the console)`);
   // Refused at once, and never printed: a token that breaks the rule could change the request's path.
   if (!validateApiTokenInstance(apiTokenInstance)) throw new TypeError(`${WHERE}: apiTokenInstance ${operations.parameterRules.apiTokenInstance}`);
-  const core = createCore({ ...options, where: WHERE, baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl, pathValues: { idInstance, apiTokenInstance }, alsoMask });
+  const core = createCore({ ...options, where: WHERE, baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl, pathValues: { idInstance, apiTokenInstance }, ...shared });
   return { ...core, idInstance };
 }
 
@@ -124,7 +124,7 @@ export function qrDataUrl(qr: QrAnswer): string | undefined {
 export interface WaitOptions {
   /** How long to wait in all, in milliseconds. Default 300000 (5 minutes: GREEN-API's time for a new instance to start). */
   timeoutMs?: number | undefined;
-  /** Time between two polls, in milliseconds; at least 1000. Default 3000 (GREEN-API: "every few seconds"). */
+  /** Time between two polls, in milliseconds. Default 3000 (GREEN-API: "every few seconds"); at least 100, for tests against a mock: keep seconds against GREEN-API. */
   intervalMs?: number | undefined;
   /** Ends the wait; the result is then a `timeout` error with `by: "signal"`. */
   signal?: AbortSignal | undefined;
@@ -143,7 +143,10 @@ export interface WaitTimeoutError extends TimeoutError {
 
 const DEFAULT_WAIT_MS = 300_000;
 const DEFAULT_INTERVAL_MS = 3_000;
-const MIN_INTERVAL_MS = 1_000;
+/** The shortest pause between polls: short enough for tests against a mock, long enough never to spin. */
+const MIN_INTERVAL_MS = 100;
+/** The shortest cycle of receiveNotifications on an empty queue or after a failure. */
+const MIN_RECEIVE_MS = 1_000;
 
 /**
  * Answers that mean "not yet" while an instance starts, not failure: a 400 (GREEN-API's
@@ -311,8 +314,8 @@ export async function* receiveNotifications(
   options: ReceiveNotificationsOptions = {},
 ): AsyncGenerator<ReceivedNotification, void, undefined> {
   const { receiveTimeout = 20, retryDelayMs = 5_000, signal } = options;
-  if (!Number.isInteger(retryDelayMs) || retryDelayMs < MIN_INTERVAL_MS)
-    throw new TypeError(`receiveNotifications: retryDelayMs must be a whole number of milliseconds, at least ${MIN_INTERVAL_MS}`);
+  if (!Number.isInteger(retryDelayMs) || retryDelayMs < MIN_RECEIVE_MS)
+    throw new TypeError(`receiveNotifications: retryDelayMs must be a whole number of milliseconds, at least ${MIN_RECEIVE_MS}`);
   while (!signal?.aborted) {
     const started = Date.now();
     const received = await instance.receiveNotification({ receiveTimeout, signal });
@@ -324,7 +327,7 @@ export async function* receiveNotifications(
     }
     if (received.data === null) {
       // The queue was empty for receiveTimeout seconds; a server that answers at once is not polled faster than once a second.
-      const early = MIN_INTERVAL_MS - (Date.now() - started);
+      const early = MIN_RECEIVE_MS - (Date.now() - started);
       if (early > 0 && !(await pause(early, signal))) return;
       continue;
     }

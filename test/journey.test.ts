@@ -17,7 +17,8 @@ import { INSTANCE } from "./helpers/call.js";
 import { answer, loopback } from "./helpers/server.js";
 import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
 
-const FAST = { intervalMs: 1000, timeoutMs: 10_000 };
+const FAST = { intervalMs: 100, timeoutMs: 10_000 };
+const PACED = { intervalMs: 400, timeoutMs: 10_000 };
 const created = examples.createInstance.createdWhatsapp.value as { idInstance: number; apiTokenInstance: string };
 const stateOf = (name: keyof typeof examples.getStateInstance) => examples.getStateInstance[name].value as { stateInstance: string } | null;
 
@@ -74,9 +75,9 @@ describe("waitForState", () => {
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
       const started = performance.now();
-      expect(await waitForState(client, ["notAuthorized", "authorized"], FAST)).toEqual({ data: { stateInstance: "notAuthorized" } });
+      expect(await waitForState(client, ["notAuthorized", "authorized"], PACED)).toEqual({ data: { stateInstance: "notAuthorized" } });
       expect(server.requests).toHaveLength(4);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(3 * FAST.intervalMs - 50);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3 * PACED.intervalMs - 50);
     } finally {
       await server.close();
     }
@@ -86,8 +87,8 @@ describe("waitForState", () => {
     const server = await loopback(answer(200, { stateInstance: "starting" }));
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
-      const { error } = await waitForState(client, "notAuthorized", { intervalMs: 1000, timeoutMs: 2500 });
-      expect(error).toMatchObject({ kind: "timeout", by: "timeout", lastState: "starting", timeoutMs: 2500 });
+      const { error } = await waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 });
+      expect(error).toMatchObject({ kind: "timeout", by: "timeout", lastState: "starting", timeoutMs: 1000 });
       expect(server.requests.length).toBeLessThanOrEqual(4);
       expectNoToken(error, INSTANCE_TOKEN);
     } finally {
@@ -112,11 +113,11 @@ describe("waitForState", () => {
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 1500);
+      setTimeout(() => controller.abort(), 700);
       const started = performance.now();
-      const { error } = await waitForState(client, "notAuthorized", { ...FAST, signal: controller.signal });
+      const { error } = await waitForState(client, "notAuthorized", { ...PACED, signal: controller.signal });
       expect(error).toMatchObject({ kind: "timeout", by: "signal", lastState: null });
-      expect(performance.now() - started).toBeLessThan(2500);
+      expect(performance.now() - started).toBeLessThan(1700);
     } finally {
       await server.close();
     }
@@ -251,7 +252,7 @@ describe("polling never runs faster than asked (what a review found)", () => {
     const server = await loopback(answer(503, "busy", { "Retry-After": "0" }));
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url, retry: { attempts: 5, delayMs: 1 } });
-      await waitForState(client, "notAuthorized", { intervalMs: 1000, timeoutMs: 2500 });
+      await waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 });
       expect(server.requests.length).toBeLessThanOrEqual(3);
     } finally {
       await server.close();
@@ -269,5 +270,17 @@ describe("polling never runs faster than asked (what a review found)", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("partner.instance, as a new partner met it", () => {
+  it("stays on the partner client's host (a mock's) unless told otherwise, and shares its middleware", async () => {
+    const mockUrl = inject("mockUrl");
+    const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl });
+    const client = partner.instance(created);
+    expect(client.apiUrl).toBe(mockUrl);
+    useExample(partner, "getStateInstance", ["creating", "notAuthorized"]);
+    expect(await waitForState(client, "notAuthorized", { intervalMs: 100, timeoutMs: 5000 })).toEqual({ data: { stateInstance: "notAuthorized" } });
+    expect(partner.instance(created, { apiUrl: "https://1101.api.green-api.com" }).apiUrl).toBe("https://1101.api.green-api.com");
   });
 });

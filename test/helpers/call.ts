@@ -1,7 +1,7 @@
 // Calls an operation of the spec through the public client by its operationId, with its first
 // request example: how the parameterised tests drive every method, of both families, the same way.
 // Instance methods go through `partner.instance(...)`, so they share the partner client's
-// options (baseUrl as apiUrl, timeoutMs, retry, fetch).
+// options (baseUrl as apiUrl, timeoutMs, retry, fetch) and middleware.
 import type { Middleware } from "openapi-fetch";
 import type { CallOptions, InstanceClient, PartnerClient, PartnerResult } from "../../src/index.js";
 import { type SpecOperation, deref } from "./spec.js";
@@ -12,18 +12,13 @@ export const INSTANCE = { idInstance: deref({ $ref: "#/components/parameters/idI
 /** A receiptId for deleteNotification: its parameter's example. */
 export const RECEIPT_ID = deref({ $ref: "#/components/parameters/receiptId" }).example as number;
 
-const middlewareOf = new WeakMap<PartnerClient, Middleware[]>();
-
-/** Adds a middleware to the partner client and to every instance client `callOperation` makes from it. */
+/** Adds a middleware to the partner client; the instance clients it makes share it. */
 export function use(partner: PartnerClient, middleware: Middleware) {
   partner.raw.use(middleware);
-  middlewareOf.set(partner, [...(middlewareOf.get(partner) ?? []), middleware]);
 }
 
 export function instanceOf(partner: PartnerClient): InstanceClient {
-  const instance = partner.instance(INSTANCE, { apiUrl: partner.baseUrl });
-  for (const middleware of middlewareOf.get(partner) ?? []) instance.raw.use(middleware);
-  return instance;
+  return partner.instance(INSTANCE);
 }
 
 export function callOperation(partner: PartnerClient, op: SpecOperation, options?: CallOptions, body = op.request): Promise<PartnerResult<unknown>> {
