@@ -90,7 +90,9 @@ describe("the partner token", () => {
         thrown = error;
       }
       expect(thrown).toBeInstanceOf(TypeError);
-      expect((thrown as Error).message).toContain(`partnerToken ${deref(spec.components.parameters.partnerToken).schema["x-pattern-description"]}`);
+      // An empty token is called missing; any other breaks the rule, which the message names.
+      const rule = token === "" ? "partnerToken is required" : `partnerToken ${deref(spec.components.parameters.partnerToken).schema["x-pattern-description"]}`;
+      expect((thrown as Error).message).toContain(rule);
       if (token.length > 3) expectNoToken(thrown, token, token.length); // a 1-character "token" is in every text
       expect(validateSettings({ name: "x" }, token)).toContainEqual(expect.objectContaining({ field: "partnerToken", rule: "pattern" }));
     },
