@@ -59,5 +59,5 @@ try {
   if (answer.status !== 200) console.error("GREEN-API treats any answer but 200 as a failure and sends the notification again after 60 s.");
   process.exit(answer.status === 200 ? 0 : 1);
 } catch (error) {
-  fail(`could not reach ${url.origin}: ${error.cause?.code ?? error.name}`, 1);
+  fail(`could not reach ${url.origin}: ${error.cause?.code ?? error.cause?.message ?? error.message ?? error.name}`, 1);
 }
