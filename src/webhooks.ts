@@ -8,7 +8,14 @@
 // It imports no client code: a receiver-only service bundles no openapi-fetch.
 import type { components } from "../generated/types.js";
 import { type Validator, validateNotification } from "../generated/validators.js";
-import { dedupKeys, webhookTypes, webhookValidators } from "../generated/webhooks.js";
+import {
+  type KnownMessageData as GeneratedKnownMessageData,
+  type KnownNotification as GeneratedKnownNotification,
+  dedupKeys,
+  messageTypes,
+  webhookTypes,
+  webhookValidators,
+} from "../generated/webhooks.js";
 import { joinBytes, readBytes } from "./bytes.js";
 import type { Violation } from "./errors.js";
 import { check } from "./validation.js";
@@ -20,6 +27,24 @@ export type Notification = components["schemas"]["Notification"];
 export type TypeWebhook = (typeof webhookTypes)[number];
 /** The notification of one `typeWebhook`. */
 export type NotificationOf<T extends TypeWebhook> = Extract<Notification, { typeWebhook: T }>;
+/**
+ * A notification of a type the spec knows: a union that narrows on `typeWebhook` with `===` or
+ * `switch`. The whole `Notification` keeps an open branch (`string & {}`), which TypeScript cannot
+ * narrow away: test with `isKnownNotification` first.
+ */
+export type KnownNotification = GeneratedKnownNotification;
+/** A message's `messageData` of a kind the spec knows: narrows on `typeMessage`; see `isKnownMessageData`. */
+export type KnownMessageData = GeneratedKnownMessageData;
+
+/** Whether a notification is of a `typeWebhook` the spec knows: then it narrows on `typeWebhook`. */
+export function isKnownNotification(notification: Notification): notification is KnownNotification {
+  return (webhookTypes as readonly string[]).includes(notification.typeWebhook);
+}
+
+/** Whether a message's `messageData` is of a `typeMessage` the spec knows: then it narrows on `typeMessage`. */
+export function isKnownMessageData(messageData: { typeMessage: string }): messageData is KnownMessageData {
+  return (messageTypes as readonly string[]).includes(messageData.typeMessage);
+}
 
 /** What the receiver knows of a notification besides its body. */
 export interface Delivery {
@@ -36,9 +61,12 @@ export interface WebhookError extends Error {
   name: "WebhookError";
   /** The HTTP status answered. */
   status: number;
+  /** Why: the answer's cause in one word (`handler`: a handler threw or rejected; `store`: the de-duplication store failed). */
   reason: "method" | "media-type" | "too-large" | "unreadable" | "unauthorized" | "token-lookup" | "not-json" | "in-progress" | "store" | "handler";
   /** The notification's de-duplication key, once known. */
   key?: string;
+  /** What a handler threw, or the store's error, for `handler` and `store`: your own error, as it was. */
+  cause?: unknown;
 }
 
 /** A de-duplication store shared by every receiver process that should see a notification once. */
@@ -126,10 +154,10 @@ export interface WebhookReceiverOptions {
 
 /** node:http's request and response, as much of them as the receiver uses (Express's too). */
 interface NodeRequest {
-  method?: string;
+  method?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
-  readableEnded?: boolean;
+  readableEnded?: boolean | undefined;
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "end" | "error" | "close", listener: (error?: Error) => void): unknown;
   resume(): unknown;

@@ -86,3 +86,16 @@ describe("named notification examples", () => {
     type Missing = (typeof notificationExamples)["incomingTxt"];
   });
 });
+
+describe("narrowing a notification as a partner writes it (isKnownNotification, isKnownMessageData)", () => {
+  test("after the guard, === on typeWebhook and typeMessage narrows to the fields", async () => {
+    const { isKnownNotification, isKnownMessageData } = await import("../src/webhooks.js");
+    const handle = (n: import("../src/webhooks.js").Notification) => {
+      if (!isKnownNotification(n)) return;
+      if (n.typeWebhook === "stateInstanceChanged") expectTypeOf(n.stateInstance).toMatchTypeOf<string>();
+      if (n.typeWebhook === "incomingMessageReceived" && isKnownMessageData(n.messageData) && n.messageData.typeMessage === "textMessage")
+        expectTypeOf(n.messageData.textMessageData.textMessage).toEqualTypeOf<string>();
+    };
+    void handle;
+  });
+});
