@@ -62,7 +62,7 @@ export interface WebhookError extends Error {
   /** The HTTP status answered. */
   status: number;
   /** Why: the answer's cause in one word (`handler`: a handler threw or rejected; `store`: the de-duplication store failed). */
-  reason: "method" | "media-type" | "too-large" | "unreadable" | "unauthorized" | "token-lookup" | "not-json" | "in-progress" | "store" | "handler";
+  reason: "method" | "media-type" | "too-large" | "unreadable" | "unauthorized" | "token-lookup" | "not-json" | "in-progress" | "store" | "handler" | "timeout";
   /** The notification's de-duplication key, once known. */
   key?: string;
   /** What a handler threw, or the store's error, for `handler` and `store`: your own error, as it was. */
@@ -93,15 +93,18 @@ export interface StoreOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const ANSWER_WAIT_MS = 180_000;
 
-/** The default store: this process's memory, at most `maxKeys` keys (the oldest go first). */
+/** The default store: this process's memory, at most `maxKeys` keys: the oldest handled or expired go first; a claim whose handler still runs is kept (the store may then hold more for a while). */
 export function memoryStore({ ttlMs = DAY_MS, leaseMs = ANSWER_WAIT_MS, maxKeys = 10_000 }: StoreOptions & { maxKeys?: number | undefined } = {}): DedupStore {
   const keys = new Map<string, { done: boolean; until: number }>();
   const put = (key: string, done: boolean, ms: number) => {
     keys.delete(key); // re-inserted last: a Map keeps insertion order, so the first key is the oldest
     keys.set(key, { done, until: Date.now() + ms });
-    for (const oldest of keys.keys()) {
+    // The oldest handled or expired keys go first; a claim whose handler still runs never does
+    // (forgetting it would dispatch a resend twice at once): then the store holds more for a while.
+    const now = Date.now();
+    for (const [oldest, held] of keys) {
       if (keys.size <= maxKeys) break;
-      keys.delete(oldest);
+      if (held.done || held.until <= now) keys.delete(oldest);
     }
   };
   return {
@@ -148,6 +151,12 @@ export interface WebhookReceiverOptions {
   store?: DedupStore | false | undefined;
   /** The largest body accepted, in bytes; a larger one is answered 413. Default 1 MiB. */
   maxBodyBytes?: number | undefined;
+  /**
+   * How long handlers may take, in milliseconds, before the receiver answers 503 (GREEN-API resends
+   * after 60 s) and frees the notification's claim. Default 150000: below the 180 s GREEN-API
+   * waits for an answer. A handler that finishes later does not mark the notification handled.
+   */
+  handlerTimeoutMs?: number | undefined;
   /** Called for every answer other than 200 and for a store that failed after a 200; never throws into the receiver. */
   onError?: ((error: WebhookError) => void) | undefined;
 }
@@ -192,11 +201,14 @@ interface Answer {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** How long handlers may take before a 503: below the 180 s GREEN-API waits for an answer. */
+const HANDLER_TIMEOUT_MS = 150_000;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
-  const { webhookUrlToken, maxBodyBytes = MAX_BODY_BYTES, onError = () => {} } = options ?? ({} as WebhookReceiverOptions);
+  const { webhookUrlToken, maxBodyBytes = MAX_BODY_BYTES, handlerTimeoutMs = HANDLER_TIMEOUT_MS, onError = () => {} } = options ?? ({} as WebhookReceiverOptions);
+  if (!Number.isInteger(handlerTimeoutMs) || handlerTimeoutMs < 1) throw new TypeError("handlerTimeoutMs must be a whole number of milliseconds above 0");
   if (webhookUrlToken !== false && typeof webhookUrlToken !== "function" && (typeof webhookUrlToken !== "string" || webhookUrlToken === ""))
     throw new TypeError("webhookUrlToken must be a non-empty string, a function of idInstance, or false (no token check)");
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError("maxBodyBytes must be a whole number above 0");
@@ -268,7 +280,11 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       if (claim === "busy") return { ...refuse(503, "in-progress", "Being handled by another receiver; GREEN-API will resend", undefined, key), headers: { "Retry-After": "60", "Content-Type": "text/plain; charset=utf-8" } };
     }
     try {
-      await dispatch(notification as Notification, delivery);
+      if ((await withDeadline(dispatch(notification as Notification, delivery), handlerTimeoutMs)) === "late") {
+        // Answered before GREEN-API gives up (180 s); the claim is freed, so its resend is dispatched again.
+        if (store && key !== undefined) await settle(() => store.release(key), key);
+        return refuse(503, "timeout", `Handlers took longer than ${handlerTimeoutMs} ms; GREEN-API will resend`, undefined, key);
+      }
     } catch (error) {
       if (store && key !== undefined) await settle(() => store.release(key), key);
       return refuse(500, "handler", "A handler failed; GREEN-API will resend", error, key);
@@ -374,6 +390,18 @@ function readNode(req: NodeRequest, limit: number): Promise<Uint8Array | "too-la
 }
 
 
+/** `done` when `work` settles within `ms`, `late` otherwise (its later outcome is ignored); a rejection passes through. */
+async function withDeadline(work: Promise<unknown>, ms: number): Promise<"done" | "late"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+  work.catch(() => {}); // a rejection after the deadline is not unhandled
+  try {
+    return await Promise.race([work.then(() => "done" as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The value a JSON Pointer (RFC 6901) names in a parsed body, own properties only. */
 function at(value: unknown, pointer: string): unknown {
   for (const token of pointer.split("/").slice(1)) {
@@ -396,6 +424,8 @@ function keyOf(notification: object): string | undefined {
   for (const pointer of pointers) {
     const value = at(notification, pointer);
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") return undefined;
+    // An integer JSON could not carry exactly (an id beyond 2^53) would merge two notifications' keys: no key, dispatched.
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return undefined;
     parts.push(String(value));
   }
   return parts.map(encodeURIComponent).join(":");

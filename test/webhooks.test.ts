@@ -336,3 +336,42 @@ describe("green-api-partner send-webhook", () => {
     expect(unknown.stderr).toContain("no notification example");
   });
 });
+
+describe("what a review found", () => {
+  test("memoryStore never forgets a claim whose handler still runs, however many keys arrive meanwhile", async () => {
+    const store = memoryStore({ maxKeys: 3 });
+    expect(await store.claim("running")).toBe("new");
+    for (const key of ["b", "c", "d", "e"]) {
+      await store.claim(key);
+      await store.complete(key);
+    }
+    expect(await store.claim("running")).toBe("busy");
+  });
+
+  test("idInstance values beyond 2^53 are never merged into one key: both are dispatched", async () => {
+    const { receiver, any } = recording();
+    const text = JSON.stringify(keyed).replace(/"idInstance":\s*\d+/, '"idInstance":9007199254740993');
+    const send = (body: string) => receiver.fetch(new Request("http://receiver.test/", { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body }));
+    expect((await send(text)).status).toBe(200);
+    expect((await send(text.replace("9007199254740993", "9007199254740992"))).status).toBe(200);
+    expect(any()).toHaveLength(2);
+    expect(any()[0]!.delivery.key).toBeUndefined();
+  });
+
+  test("handlers that take longer than handlerTimeoutMs: 503, the claim freed, and the resend dispatched again", async () => {
+    let slow = true;
+    const receiver = createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs: 100 });
+    let calls = 0;
+    receiver.onAny(async () => {
+      calls++;
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
+    });
+    const deliver = () => deliverWebhook("http://receiver.test/", keyedName as never, { webhookUrlToken: TOKEN, fetch: (r) => receiver.fetch(r) });
+    expect((await deliver()).status).toBe(503);
+    slow = false;
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the late handler finishes: it must not mark it handled
+    expect((await deliver()).status).toBe(200);
+    expect(calls).toBe(2);
+    expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs: 0 })).toThrow(/handlerTimeoutMs/);
+  });
+});
