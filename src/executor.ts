@@ -331,8 +331,9 @@ export function createCore(config: CoreConfig) {
     const bounded = async (request: Request) => {
       wire.started = true;
       // The deadline holds even for a fetch that ignores its Request's signal.
-      // A fetch that answers synchronously, or throws, is still a promise here.
-      const response = await untilAborted(Promise.resolve().then(() => fetchImpl(request)), signal);
+      // The global fetch ends on the Request's signal; any other is raced with it too (and a fetch
+      // that answers synchronously, or throws, is still a promise here).
+      const response = customFetch ? await untilAborted(Promise.resolve().then(() => fetchImpl(request)), signal) : await fetchImpl(request);
       wire.status = response.status;
       wire.headers = response.headers;
       const length = Number(response.headers.get("Content-Length") ?? 0);
