@@ -50,7 +50,12 @@ export function isKnownMessageData(messageData: { typeMessage: string }): messag
 export interface Delivery {
   /** Every way the notification breaks the spec; empty when it matches. It is dispatched either way. */
   violations: Violation[];
-  /** Its de-duplication key (`typeWebhook` and the values `dedupKeys` names), or undefined when it has none. */
+  /**
+   * Its de-duplication key (`typeWebhook` and the values `dedupKeys` names), or undefined when it
+   * has none: a type with no key, a value missing, or a number that is not a safe integer (an
+   * `idInstance` beyond 2^53 − 1 reaches JavaScript rounded, so two notifications would share one
+   * key). A notification with no key is dispatched every time it arrives, never skipped as a duplicate.
+   */
   key: string | undefined;
 }
 
@@ -61,8 +66,12 @@ export interface WebhookError extends Error {
   name: "WebhookError";
   /** The HTTP status answered. */
   status: number;
-  /** Why: the answer's cause in one word (`handler`: a handler threw or rejected; `store`: the de-duplication store failed). */
-  reason: "method" | "media-type" | "too-large" | "unreadable" | "unauthorized" | "token-lookup" | "not-json" | "in-progress" | "store" | "handler" | "timeout";
+  /**
+   * Why: the answer's cause in one word (`handler`: a handler threw or rejected; `store`: the
+   * de-duplication store failed; `timeout`: the handlers outran `handlerTimeoutMs`; `slow-body`:
+   * the body did not arrive within `bodyTimeoutMs`).
+   */
+  reason: "method" | "media-type" | "too-large" | "slow-body" | "unreadable" | "unauthorized" | "token-lookup" | "not-json" | "in-progress" | "store" | "handler" | "timeout";
   /** The notification's de-duplication key, once known. */
   key?: string;
   /** What a handler threw, or the store's error, for `handler` and `store`: your own error, as it was. */
@@ -93,7 +102,13 @@ export interface StoreOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const ANSWER_WAIT_MS = 180_000;
 
-/** The default store: this process's memory, at most `maxKeys` keys: the oldest handled or expired go first; a claim whose handler still runs is kept (the store may then hold more for a while). */
+/**
+ * The default store: this process's memory, at most `maxKeys` keys (default 10 000). Past that,
+ * the oldest handled or expired keys go first; a claim whose handler still runs (its lease not yet
+ * out) is never forgotten, since its resend would then be dispatched a second time at once: when
+ * every key is such a claim, the store holds more than `maxKeys` until they end, rather than answer
+ * `busy` to notifications it has never seen.
+ */
 export function memoryStore({ ttlMs = DAY_MS, leaseMs = ANSWER_WAIT_MS, maxKeys = 10_000 }: StoreOptions & { maxKeys?: number | undefined } = {}): DedupStore {
   const keys = new Map<string, { done: boolean; until: number }>();
   const put = (key: string, done: boolean, ms: number) => {
@@ -152,11 +167,20 @@ export interface WebhookReceiverOptions {
   /** The largest body accepted, in bytes; a larger one is answered 413. Default 1 MiB. */
   maxBodyBytes?: number | undefined;
   /**
-   * How long handlers may take, in milliseconds, before the receiver answers 503 (GREEN-API resends
-   * after 60 s) and frees the notification's claim. Default 150000: below the 180 s GREEN-API
-   * waits for an answer. A handler that finishes later does not mark the notification handled.
+   * How long the handlers of one notification may take, in milliseconds, before the receiver
+   * answers 503 (GREEN-API resends it after 60 s) and frees its claim, so the resend is dispatched
+   * again. Default 150000: below the 180 s GREEN-API waits for an answer. A handler cannot be
+   * stopped: it runs on, and when it finishes it does not mark the notification handled.
+   * A whole number from 1 to 2147483647 (setTimeout's limit).
    */
   handlerTimeoutMs?: number | undefined;
+  /**
+   * How long the body may take to arrive, in milliseconds, from the moment it is first read: a
+   * sender that stalls is answered 408 and the connection closed (node:http), nothing dispatched.
+   * Default 30000; GREEN-API sends a whole body at once, so only a slow or hostile sender meets it.
+   * A whole number from 1 to 2147483647.
+   */
+  bodyTimeoutMs?: number | undefined;
   /** Called for every answer other than 200 and for a store that failed after a 200; never throws into the receiver. */
   onError?: ((error: WebhookError) => void) | undefined;
 }
@@ -172,8 +196,7 @@ interface NodeRequest {
   resume(): unknown;
 }
 interface NodeResponse {
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  end(body: string): unknown;
+  writeHead(status: number, headers: Record<string, string>): { end(body: Uint8Array): unknown };
 }
 
 export interface WebhookReceiver {
@@ -191,8 +214,8 @@ export interface WebhookReceiver {
 interface Incoming {
   method: string;
   header(name: string): string | undefined;
-  /** The body's bytes, or `too-large` as soon as they pass `limit`. */
-  body(limit: number): Promise<Uint8Array | "too-large">;
+  /** The body's bytes, `too-large` as soon as they pass `limit`, `too-slow` when they take longer than `ms`. */
+  body(limit: number, ms: number): Promise<Uint8Array | "too-large" | "too-slow">;
 }
 interface Answer {
   status: number;
@@ -203,12 +226,16 @@ interface Answer {
 const MAX_BODY_BYTES = 1024 * 1024;
 /** How long handlers may take before a 503: below the 180 s GREEN-API waits for an answer. */
 const HANDLER_TIMEOUT_MS = 150_000;
+const BODY_TIMEOUT_MS = 30_000;
+/** The longest delay setTimeout keeps: a larger one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
-  const { webhookUrlToken, maxBodyBytes = MAX_BODY_BYTES, handlerTimeoutMs = HANDLER_TIMEOUT_MS, onError = () => {} } = options ?? ({} as WebhookReceiverOptions);
-  if (!Number.isInteger(handlerTimeoutMs) || handlerTimeoutMs < 1) throw new TypeError("handlerTimeoutMs must be a whole number of milliseconds above 0");
+  const { webhookUrlToken, maxBodyBytes = MAX_BODY_BYTES, handlerTimeoutMs = HANDLER_TIMEOUT_MS, bodyTimeoutMs = BODY_TIMEOUT_MS, onError = () => {} } = options ?? ({} as WebhookReceiverOptions);
+  for (const [name, ms] of [["handlerTimeoutMs", handlerTimeoutMs], ["bodyTimeoutMs", bodyTimeoutMs]] as const)
+    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
   if (webhookUrlToken !== false && typeof webhookUrlToken !== "function" && (typeof webhookUrlToken !== "string" || webhookUrlToken === ""))
     throw new TypeError("webhookUrlToken must be a non-empty string, a function of idInstance, or false (no token check)");
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError("maxBodyBytes must be a whole number above 0");
@@ -243,13 +270,14 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     if (mediaType !== "application/json") return refuse(415, "media-type", "The body must be application/json");
     const length = Number(incoming.header("content-length"));
     if (length > maxBodyBytes) return refuse(413, "too-large", `The body is larger than ${maxBodyBytes} bytes`);
-    let bytes: Uint8Array | "too-large";
+    let bytes: Uint8Array | "too-large" | "too-slow";
     try {
-      bytes = await incoming.body(maxBodyBytes);
+      bytes = await incoming.body(maxBodyBytes, bodyTimeoutMs);
     } catch (error) {
       return refuse(400, "unreadable", "The body could not be read", error);
     }
     if (bytes === "too-large") return refuse(413, "too-large", `The body is larger than ${maxBodyBytes} bytes`);
+    if (bytes === "too-slow") return refuse(408, "slow-body", `The body did not arrive within ${bodyTimeoutMs} ms`);
     let notification: unknown;
     try {
       notification = JSON.parse(decoder.decode(bytes));
@@ -330,7 +358,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       const answer = await handle({
         method: request.method,
         header: (name) => request.headers.get(name) ?? undefined,
-        body: (limit) => readStream(request.body, limit),
+        body: (limit, ms) => readStream(request.body, limit, ms),
       });
       return new Response(answer.text, { status: answer.status, headers: answer.headers });
     },
@@ -341,11 +369,13 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
           const value = req.headers[name];
           return Array.isArray(value) ? value.join(", ") : value;
         },
-        body: (limit) => readNode(req, limit),
+        body: (limit, ms) => readNode(req, limit, ms),
       });
-      // A body left unread (refused early, too large) closes the connection rather than draining it.
-      res.writeHead(answer.status, req.readableEnded ? answer.headers : { ...answer.headers, Connection: "close" });
-      res.end(answer.text);
+      // One head with its length and the body in one write (no chunked encoding). A body left
+      // unread (refused early, too large, too slow) closes the connection rather than draining it.
+      const body = encoder.encode(answer.text);
+      const headers = { ...answer.headers, "Content-Length": String(body.byteLength) };
+      res.writeHead(answer.status, req.readableEnded ? headers : { ...headers, Connection: "close" }).end(body);
     },
   };
   return receiver;
@@ -362,12 +392,21 @@ function sameToken(given: string, expected: string): boolean {
   return difference === 0;
 }
 
-async function readStream(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | "too-large"> {
-  const read = await readBytes(body, limit);
-  return "bytes" in read ? read.bytes : "too-large";
+async function readStream(body: ReadableStream<Uint8Array> | null, limit: number, ms: number): Promise<Uint8Array | "too-large" | "too-slow"> {
+  const slow = new AbortController();
+  const timer = setTimeout(() => slow.abort(), ms);
+  try {
+    const read = await readBytes(body, limit, slow.signal);
+    return "bytes" in read ? read.bytes : "too-large";
+  } catch (error) {
+    if (slow.signal.aborted) return "too-slow";
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-function readNode(req: NodeRequest, limit: number): Promise<Uint8Array | "too-large"> {
+function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Array | "too-large" | "too-slow"> {
   // Express with a body parser has read the body already: express.raw() leaves bytes,
   // express.text() a string, express.json() the parsed value (written out again here).
   if (req.readableEnded) {
@@ -375,9 +414,12 @@ function readNode(req: NodeRequest, limit: number): Promise<Uint8Array | "too-la
     const bytes = body instanceof Uint8Array ? body : encoder.encode(typeof body === "string" ? body : (JSON.stringify(body) ?? ""));
     return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
   }
-  return new Promise((resolve, reject) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<Uint8Array | "too-large" | "too-slow">((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
+    // A sender that stalls is answered (and its connection closed) instead of holding it open.
+    timer = setTimeout(() => resolve("too-slow"), ms);
     req.on("data", (chunk) => {
       if (size > limit) return;
       size += chunk.byteLength;
@@ -386,7 +428,7 @@ function readNode(req: NodeRequest, limit: number): Promise<Uint8Array | "too-la
     });
     req.on("end", () => resolve(joinBytes(chunks, size)));
     req.on("error", reject);
-  });
+  }).finally(() => clearTimeout(timer));
 }
 
 
@@ -424,8 +466,9 @@ function keyOf(notification: object): string | undefined {
   for (const pointer of pointers) {
     const value = at(notification, pointer);
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") return undefined;
-    // An integer JSON could not carry exactly (an id beyond 2^53) would merge two notifications' keys: no key, dispatched.
-    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return undefined;
+    // A number JSON.parse may have rounded (an id beyond 2^53 − 1, 1e400, a fraction; the spec's
+    // key numbers are integers) could merge two notifications' keys: no key, so it is dispatched.
+    if (typeof value === "number" && !Number.isSafeInteger(value)) return undefined;
     parts.push(String(value));
   }
   return parts.map(encodeURIComponent).join(":");

@@ -4,7 +4,7 @@
 // Notifications are the spec's named examples.
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
@@ -346,6 +346,19 @@ describe("what a review found", () => {
       await store.complete(key);
     }
     expect(await store.claim("running")).toBe("busy");
+    // With the defaults too: 10 000 other notifications during one handler, some still running.
+    const defaults = memoryStore();
+    expect(await defaults.claim("running")).toBe("new");
+    for (let i = 0; i < 10_000; i++) {
+      await defaults.claim(`other-${i}`);
+      if (i % 2) await defaults.complete(`other-${i}`);
+    }
+    expect(await defaults.claim("running")).toBe("busy");
+    expect(await defaults.claim("other-0")).toBe("busy");
+    // When every key is a running claim, the store holds more than maxKeys rather than forget one.
+    const full = memoryStore({ maxKeys: 2 });
+    for (const key of ["a", "b", "c"]) expect(await full.claim(key)).toBe("new");
+    for (const key of ["a", "b", "c"]) expect(await full.claim(key)).toBe("busy");
   });
 
   test("idInstance values beyond 2^53 are never merged into one key: both are dispatched", async () => {
@@ -356,6 +369,10 @@ describe("what a review found", () => {
     expect((await send(text.replace("9007199254740993", "9007199254740992"))).status).toBe(200);
     expect(any()).toHaveLength(2);
     expect(any()[0]!.delivery.key).toBeUndefined();
+    // Numbers past any double (both parse as Infinity) are no exact key either.
+    expect((await send(text.replace("9007199254740993", "1e400"))).status).toBe(200);
+    expect((await send(text.replace("9007199254740993", "2e400"))).status).toBe(200);
+    expect(any()).toHaveLength(4);
   });
 
   test("handlers that take longer than handlerTimeoutMs: 503, the claim freed, and the resend dispatched again", async () => {
@@ -372,6 +389,48 @@ describe("what a review found", () => {
     await new Promise((resolve) => setTimeout(resolve, 400)); // the late handler finishes: it must not mark it handled
     expect((await deliver()).status).toBe(200);
     expect(calls).toBe(2);
-    expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs: 0 })).toThrow(/handlerTimeoutMs/);
+    // 2^31 ms is past setTimeout's limit: Node would fire it at once and answer every notification 503.
+    for (const handlerTimeoutMs of [0, 1.5, 2 ** 31, Number.NaN]) expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs })).toThrow(/handlerTimeoutMs/);
+    for (const bodyTimeoutMs of [0, -1, 2 ** 31]) expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, bodyTimeoutMs })).toThrow(/bodyTimeoutMs/);
+  });
+
+  test("receiver.node: a body that stalls is answered 408 within bodyTimeoutMs, the connection closed, nothing dispatched", async () => {
+    const { receiver, seen, errors } = recording({ bodyTimeoutMs: 100 });
+    const { url } = await shells.node(receiver);
+    const { port } = new URL(url);
+    const body = JSON.stringify(keyed);
+    const socket = connect(Number(port), "127.0.0.1");
+    socket.write(`POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    let text = "";
+    socket.on("data", (chunk) => (text += chunk));
+    const closed = await Promise.race([
+      new Promise((resolve) => socket.on("close", () => resolve(true))),
+      new Promise((resolve) => setTimeout(() => resolve(false), 2000)),
+    ]);
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(closed).toBe(true);
+    expect(seen).toEqual([]);
+    expect(errors.map((e) => [e.status, e.reason])).toEqual([[408, "slow-body"]]);
+  });
+
+  test("receiver.fetch: a body stream that stalls is answered 408, nothing dispatched", async () => {
+    const { receiver, seen } = recording({ bodyTimeoutMs: 100 });
+    const stalled = new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(JSON.stringify(keyed).slice(0, 10))) });
+    const request = new Request("http://receiver.test/", { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body: stalled, duplex: "half" } as RequestInit);
+    const answer = await Promise.race([receiver.fetch(request), new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(null, { status: 599 })), 2000))]);
+    expect(answer.status).toBe(408);
+    expect(seen).toEqual([]);
+  });
+
+  test("receiver.node answers with its length, in one piece: no chunked encoding", async () => {
+    const { receiver } = recording();
+    const { url } = await shells.node(receiver);
+    for (const token of [TOKEN, WRONG]) {
+      const answer = await deliverWebhook(url, keyedName as never, { webhookUrlToken: token });
+      const text = await answer.text();
+      expect(answer.headers.get("transfer-encoding")).toBeNull();
+      expect(answer.headers.get("content-length")).toBe(String(new TextEncoder().encode(text).byteLength));
+    }
   });
 });
