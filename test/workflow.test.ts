@@ -156,6 +156,16 @@ describe("the partner journey workflow", () => {
     });
   }, 90_000);
 
+  it("does not wait out a refused instance token (401): deletes the instance at once, and fails", async () => {
+    await withFake({ ...STORY, getStateInstance: "wrongApiTokenInstance" }, async (server) => {
+      const { code } = await runWorkflow(server.url);
+      expect(code).not.toBe(0);
+      const seen = server.operations();
+      expect(seen.filter((id) => id === "getStateInstance")).toHaveLength(1);
+      expect(seen.at(-1)).toBe("deleteInstanceAccount");
+    });
+  }, 60_000);
+
   it("still deletes the instance when qr answers neither a QR code nor alreadyLogged, and fails", async () => {
     await withFake({ ...STORY, qr: "error" }, async (server) => {
       const { code } = await runWorkflow(server.url);
