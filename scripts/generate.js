@@ -64,6 +64,8 @@ function operationsOf(doc) {
         maxResponseBytes: operation["x-max-response-bytes"],
         failureStyle,
         pathParams: parameters.filter((p) => p.in === "path").map((p) => p.name),
+        // Statuses a wait on this method treats as "not ready yet" (a new instance's 400), beside the transient ones.
+        notReadyStatuses: operation["x-not-ready-statuses"] ?? [],
         request,
         success,
       });

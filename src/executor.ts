@@ -39,6 +39,8 @@ export interface Operation {
   /** `x-failure-style`: partner methods answer failures inside HTTP 200, instance methods with real statuses. */
   failureStyle: "inside-200" | "http-status";
   pathParams: readonly string[];
+  /** `x-not-ready-statuses`: statuses a wait on this method reads as "not ready yet" (a new instance's 400). */
+  notReadyStatuses: readonly string[];
   validateRequest?: Validator;
   validateSuccess: Validator;
 }
@@ -170,7 +172,7 @@ function isTransient(status: number): boolean {
 }
 
 /** An answer whose status (or GREEN-API's code) the spec calls transient: worth sending again. */
-function transientAnswer(error: PartnerClientError): boolean {
+export function transientAnswer(error: PartnerClientError): boolean {
   if (error.kind === "api") return isTransient(error.code) || isTransient(error.status);
   return error.kind === "http" && isTransient(error.status);
 }

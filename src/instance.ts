@@ -4,8 +4,8 @@ import type { Client } from "openapi-fetch";
 import * as operations from "../generated/operations.js";
 import type { operations as Operations, paths } from "../generated/types.js";
 import { validateApiTokenInstance, validateIdInstance } from "../generated/validators.js";
-import type { PartnerClientError, PartnerResult, TimeoutError } from "./errors.js";
-import { type CallOptions, type TransportOptions, createCore } from "./executor.js";
+import { type PartnerClientError, type PartnerResult, type TimeoutError, type UnexpectedResponseError, failure } from "./errors.js";
+import { type CallOptions, type Operation, type TransportOptions, createCore, transientAnswer } from "./executor.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
 type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends { 200: { content: { "application/json": infer A } } } ? A : never;
@@ -149,19 +149,21 @@ const MIN_INTERVAL_MS = 100;
 const MIN_RECEIVE_MS = 1_000;
 
 /**
- * Answers that mean "not yet" while an instance starts, not failure: a 400 (GREEN-API's
- * "instance in starting process", and "expired" for minutes after creation), 499, 429, 5xx,
- * a lost connection, a poll that timed out. 401, 403, 466 and the rest end the wait.
+ * Answers that mean "not yet" to a wait on `op`, not failure: a lost connection, a poll that
+ * timed out, a status the spec calls transient (`x-transient-statuses`: 429, 5xx) or one it says
+ * a starting instance gives (`x-not-ready-statuses`: 400 "starting"/"expired", 499). 401, 403,
+ * 466 and the rest end the wait.
  */
-function notYet(error: PartnerClientError): boolean {
+function notYet(error: PartnerClientError, op: Pick<Operation, "notReadyStatuses">): boolean {
   if (error.kind === "network" || error.kind === "timeout") return true;
   if (error.kind !== "api" && error.kind !== "http") return false;
-  return error.status === 400 || error.status === 499 || error.status === 429 || error.status >= 500;
+  return transientAnswer(error) || op.notReadyStatuses.includes(String(error.status));
 }
 
 /** Polls `poll` until `done` says so, the deadline passes or the signal aborts; never two polls at once. */
 async function pollUntil<T, R>(
   name: string,
+  op: Pick<Operation, "notReadyStatuses">,
   poll: (call: CallOptions) => Promise<PartnerResult<T>>,
   decide: (data: T) => { done: R } | undefined,
   options: WaitOptions,
@@ -175,9 +177,9 @@ async function pollUntil<T, R>(
   const { signal } = options;
   let attempts = 0;
   const ended = (by: "timeout" | "signal", operationId: string): PartnerResult<R> => {
-    const error = new Error(by === "signal" ? `${name} was stopped by the caller's signal` : `${name} did not reach its goal within ${timeoutMs} ms`) as WaitTimeoutError;
-    error.name = "PartnerApiError";
-    return { error: Object.assign(error, { kind: "timeout" as const, operationId, sent: attempts ? ("yes" as const) : ("no" as const), attempts, url: "", by, timeoutMs }, lastSeen()) };
+    const message = by === "signal" ? `${name} was stopped by the caller's signal` : `${name} did not reach its goal within ${timeoutMs} ms`;
+    const error = failure<TimeoutError>("timeout", message, { operationId, sent: attempts ? "yes" : "no", attempts, url: "", by, timeoutMs });
+    return { error: Object.assign(error, lastSeen()) };
   };
   for (;;) {
     if (signal?.aborted) return ended("signal", name);
@@ -188,7 +190,7 @@ async function pollUntil<T, R>(
     const result = await poll({ signal, timeoutMs: Math.min(left, 30_000), retry: false });
     if (result.error) {
       if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal", name);
-      if (!notYet(result.error)) return result;
+      if (!notYet(result.error, op)) return result;
     } else {
       const decided = decide(result.data);
       if (decided) return { data: decided.done };
@@ -224,6 +226,7 @@ export async function waitForState<S extends StateInstanceValue>(
   let last: StateInstanceValue | null | undefined;
   return pollUntil(
     "waitForState",
+    operations.getStateInstance,
     (call) => instance.getStateInstance(call),
     (answer) => {
       const state = answer === null ? null : answer.stateInstance;
@@ -250,6 +253,7 @@ export async function authorizeByQr(instance: Pick<InstanceClient, "qr">, option
   let shown: string | undefined;
   return pollUntil(
     "authorizeByQr",
+    operations.qr,
     (call) => instance.qr(call),
     (answer) => {
       if (answer.type === "alreadyLogged") return { done: { authorized: true as const } };
@@ -279,8 +283,8 @@ export async function authorizeByPhone(
   const code = await instance.getAuthorizationCode({ phoneNumber }, { signal: options.signal });
   if (code.error) return code;
   if (!code.data.status || typeof code.data.code !== "string") {
-    const error = new Error("authorizeByPhone: GREEN-API gave no pairing code (status false)") as PartnerClientError;
-    return { error: Object.assign(error, { name: "PartnerApiError", kind: "unexpected-response", operationId: "getAuthorizationCode", sent: "yes", attempts: 1, status: 200, url: "", excerpt: "", reason: "status is false" }) as PartnerClientError };
+    const fields = { operationId: "getAuthorizationCode", sent: "yes" as const, attempts: 1, status: 200, url: "", excerpt: "", reason: "status is false" };
+    return { error: failure<UnexpectedResponseError>("unexpected-response", "authorizeByPhone: GREEN-API gave no pairing code (status false)", fields) };
   }
   options.onCode(code.data.code);
   return waitForState(instance, "authorized", options) as Promise<PartnerResult<{ stateInstance: "authorized" }>>;
@@ -321,7 +325,7 @@ export async function* receiveNotifications(
     const received = await instance.receiveNotification({ receiveTimeout, signal });
     if (received.error) {
       if (signal?.aborted) return;
-      if (!notYet(received.error)) throw received.error;
+      if (!notYet(received.error, operations.receiveNotification)) throw received.error;
       if (!(await pause(retryDelayMs, signal))) return;
       continue;
     }
