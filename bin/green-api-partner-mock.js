@@ -6,13 +6,16 @@ import { PRISM_MISSING, startMockServer } from "../dist/mock-server.js";
 
 let port;
 try {
-  const { values } = parseArgs({ options: { port: { type: "string", short: "p", default: "4010" }, help: { type: "boolean", short: "h" } } });
+  const { values } = parseArgs({
+    options: { port: { type: "string", short: "p", default: "4010" }, help: { type: "boolean", short: "h" } },
+  });
   if (values.help) {
     console.log("Usage: green-api-partner-mock [--port N]   (default 4010; 0 picks a free port)");
     process.exit(0);
   }
   port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a whole number from 0 to 65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a whole number from 0 to 65535`);
 } catch (error) {
   console.error(`green-api-partner-mock: ${error.message}`);
   process.exit(2);

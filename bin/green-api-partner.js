@@ -24,7 +24,12 @@ let positionals;
 try {
   ({ values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { to: { type: "string" }, token: { type: "string" }, list: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      to: { type: "string" },
+      token: { type: "string" },
+      list: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   }));
 } catch (error) {
   fail(`${error.message}\n${USAGE}`);
@@ -36,11 +41,13 @@ if (values.help || command === undefined) {
 }
 if (command !== "send-webhook") fail(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
 if (values.list) {
-  for (const name of Object.keys(notificationExamples)) console.log(`${name}  (${notificationExamples[name].typeWebhook})`);
+  for (const name of Object.keys(notificationExamples))
+    console.log(`${name}  (${notificationExamples[name].typeWebhook})`);
   process.exit(0);
 }
 if (example === undefined || rest.length) fail(`name one example (send-webhook --list shows them)\n${USAGE}`);
-if (!Object.hasOwn(notificationExamples, example)) fail(`the spec has no notification example ${JSON.stringify(example)}; send-webhook --list shows them`);
+if (!Object.hasOwn(notificationExamples, example))
+  fail(`the spec has no notification example ${JSON.stringify(example)}; send-webhook --list shows them`);
 let url;
 try {
   url = new URL(values.to ?? "");
@@ -48,15 +55,21 @@ try {
 } catch {
   fail("--to must be the http(s) URL of your webhook receiver");
 }
-if (values.token !== undefined) console.error("green-api-partner: --token is visible to other users in the process list; GREEN_API_WEBHOOK_TOKEN is safer");
+if (values.token !== undefined)
+  console.error(
+    "green-api-partner: --token is visible to other users in the process list; GREEN_API_WEBHOOK_TOKEN is safer",
+  );
 const webhookUrlToken = values.token ?? (process.env.GREEN_API_WEBHOOK_TOKEN || undefined);
 
 try {
   const answer = await deliverWebhook(url, example, { webhookUrlToken, signal: AbortSignal.timeout(180_000) });
   const text = (await answer.text()).slice(0, 1000);
-  console.log(`${example} (${notificationExamples[example].typeWebhook}) -> POST ${url.origin}${url.pathname}: ${answer.status} ${answer.statusText}`);
+  console.log(
+    `${example} (${notificationExamples[example].typeWebhook}) -> POST ${url.origin}${url.pathname}: ${answer.status} ${answer.statusText}`,
+  );
   if (text.trim()) console.log(text.trimEnd());
-  if (answer.status !== 200) console.error("GREEN-API treats any answer but 200 as a failure and sends the notification again after 60 s.");
+  if (answer.status !== 200)
+    console.error("GREEN-API treats any answer but 200 as a failure and sends the notification again after 60 s.");
   process.exit(answer.status === 200 ? 0 : 1);
 } catch (error) {
   fail(`could not reach ${url.origin}: ${error.cause?.code ?? error.cause?.message ?? error.message ?? error.name}`, 1);

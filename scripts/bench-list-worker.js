@@ -23,4 +23,6 @@ if (variant === "client") {
 await once();
 const started = performance.now();
 for (let i = 0; i < calls; i++) await once();
-console.log(JSON.stringify({ ms: (performance.now() - started) / calls, rssMb: process.resourceUsage().maxRSS / 1024 }));
+console.log(
+  JSON.stringify({ ms: (performance.now() - started) / calls, rssMb: process.resourceUsage().maxRSS / 1024 }),
+);

@@ -29,7 +29,11 @@ const INSTANCE_TOKEN = "0".repeat(50); // obviously fake
  */
 async function waiter(kind, clientFile, url, path, idInstance, timeoutMs, intervalMs) {
   const { createInstanceClient, waitForState } = await import(pathToFileURL(clientFile).href);
-  const instance = createInstanceClient({ idInstance: Number(idInstance), apiTokenInstance: INSTANCE_TOKEN, apiUrl: url });
+  const instance = createInstanceClient({
+    idInstance: Number(idInstance),
+    apiTokenInstance: INSTANCE_TOKEN,
+    apiUrl: url,
+  });
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const bareWait = async () => {
     const endsAt = Date.now() + Number(timeoutMs);
@@ -48,20 +52,39 @@ async function waiter(kind, clientFile, url, path, idInstance, timeoutMs, interv
   await sleep(SETTLE_MS);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = kind === "bare" ? await bareWait() : await waitForState(instance, "notAuthorized", { timeoutMs: Number(timeoutMs), intervalMs: Number(intervalMs) });
+  const result =
+    kind === "bare"
+      ? await bareWait()
+      : await waitForState(instance, "notAuthorized", { timeoutMs: Number(timeoutMs), intervalMs: Number(intervalMs) });
   const wallMs = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
-  console.log(JSON.stringify({ wallMs, cpuMs: (user + system) / 1000, ended: result.error?.kind ?? "data", lastState: result.error?.lastState }));
+  console.log(
+    JSON.stringify({
+      wallMs,
+      cpuMs: (user + system) / 1000,
+      ended: result.error?.kind ?? "data",
+      lastState: result.error?.lastState,
+    }),
+  );
 }
 
 /** The figure: each waiter's CPU time over the wait and the polls the server saw, waitForState first. */
 export async function waitFigures({ quick = false, clientFile } = {}) {
   if (!clientFile) {
     clientFile = join(mkdtempSync(join(tmpdir(), "bench-wait-")), "client.mjs");
-    await build({ entryPoints: [join(root, "src/index.ts")], bundle: true, format: "esm", platform: "node", outfile: clientFile, logLevel: "silent" });
+    await build({
+      entryPoints: [join(root, "src/index.ts")],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      outfile: clientFile,
+      logLevel: "silent",
+    });
   }
   const spec = loadSpec();
-  const creating = namedExamples(spec).find((e) => e.operationId === "getStateInstance" && e.status === "200" && e.value === null);
+  const creating = namedExamples(spec).find(
+    (e) => e.operationId === "getStateInstance" && e.status === "200" && e.value === null,
+  );
   const idInstance = spec.components.parameters.idInstance.example;
   const path = creating.path.replace("{idInstance}", idInstance).replace("{apiTokenInstance}", INSTANCE_TOKEN);
   let polls = 0;
@@ -77,14 +100,31 @@ export async function waitFigures({ quick = false, clientFile } = {}) {
     const figures = {};
     for (const kind of ["client", "bare"]) {
       polls = 0;
-      const args = [fileURLToPath(import.meta.url), "--waiter", kind, clientFile, url, path, String(idInstance), String(timeoutMs), String(INTERVAL_MS)];
+      const args = [
+        fileURLToPath(import.meta.url),
+        "--waiter",
+        kind,
+        clientFile,
+        url,
+        path,
+        String(idInstance),
+        String(timeoutMs),
+        String(INTERVAL_MS),
+      ];
       const { stdout } = await promisify(execFile)(process.execPath, args, { encoding: "utf8" });
       const seen = JSON.parse(stdout.trim().split("\n").pop());
-      if (seen.ended !== "timeout" || seen.lastState !== null) throw new Error(`the ${kind} wait should end in its timeout with lastState null, not ${stdout}`);
+      if (seen.ended !== "timeout" || seen.lastState !== null)
+        throw new Error(`the ${kind} wait should end in its timeout with lastState null, not ${stdout}`);
       // The waiter's warm-up call is not a poll of the wait.
       figures[kind] = { ...seen, cpuShare: seen.cpuMs / seen.wallMs, polls: polls - 1 };
     }
-    return { timeoutMs, intervalMs: INTERVAL_MS, expectedPolls: timeoutMs / INTERVAL_MS, ...figures.client, bare: figures.bare };
+    return {
+      timeoutMs,
+      intervalMs: INTERVAL_MS,
+      expectedPolls: timeoutMs / INTERVAL_MS,
+      ...figures.client,
+      bare: figures.bare,
+    };
   } finally {
     server.closeAllConnections();
     server.close();
@@ -94,8 +134,16 @@ export async function waitFigures({ quick = false, clientFile } = {}) {
 /** Rows for bench.js's table: [figure, value, goal]. */
 export function waitRows(f, goal = 0.02) {
   return [
-    [`waitForState, ${f.timeoutMs / 1000} s of null answers: CPU time / wall time`, `${(f.cpuShare * 100).toFixed(2)} % (${f.cpuMs.toFixed(0)} ms CPU in ${(f.wallMs / 1000).toFixed(1)} s; bare fetch loop: ${(f.bare.cpuShare * 100).toFixed(2)} %)`, `< ${goal * 100} %`],
-    [`waitForState, ${f.timeoutMs / 1000} s every ${f.intervalMs / 1000} s: polls`, `${f.polls}`, `${f.expectedPolls} ± 1`],
+    [
+      `waitForState, ${f.timeoutMs / 1000} s of null answers: CPU time / wall time`,
+      `${(f.cpuShare * 100).toFixed(2)} % (${f.cpuMs.toFixed(0)} ms CPU in ${(f.wallMs / 1000).toFixed(1)} s; bare fetch loop: ${(f.bare.cpuShare * 100).toFixed(2)} %)`,
+      `< ${goal * 100} %`,
+    ],
+    [
+      `waitForState, ${f.timeoutMs / 1000} s every ${f.intervalMs / 1000} s: polls`,
+      `${f.polls}`,
+      `${f.expectedPolls} ± 1`,
+    ],
   ];
 }
 
@@ -104,5 +152,7 @@ export const waitGoalMet = (f, goal = 0.02) => f.cpuShare < goal && Math.abs(f.p
 const args = process.argv.slice(2);
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (args[0] === "--waiter") await waiter(...args.slice(1));
-  else for (const [name, value, goal] of waitRows(await waitFigures({ quick: args.includes("--quick") }))) console.log(`${name}  ${value}  ${goal}`);
+  else
+    for (const [name, value, goal] of waitRows(await waitFigures({ quick: args.includes("--quick") })))
+      console.log(`${name}  ${value}  ${goal}`);
 }

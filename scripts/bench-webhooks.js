@@ -43,7 +43,9 @@ async function serve(kind, receiverFile) {
 }
 
 function start(kind, receiverFile) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", kind, receiverFile], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", kind, receiverFile], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const url = new Promise((resolve) => child.stdout.once("data", (chunk) => resolve(String(chunk).trim())));
   return { child, url };
 }
@@ -71,8 +73,13 @@ async function load(url, template, connections, seconds, pid) {
       },
     ],
   });
-  if (result.non2xx || result.errors) throw new Error(`load run had ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-  return { rps: result.requests.average, p99Ms: result.latency.p99, cpuUsPerRequest: pid && ((cpuMs(pid) - cpuBefore) * 1000) / result.requests.total };
+  if (result.non2xx || result.errors)
+    throw new Error(`load run had ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    p99Ms: result.latency.p99,
+    cpuUsPerRequest: pid && ((cpuMs(pid) - cpuBefore) * 1000) / result.requests.total,
+  };
 }
 
 /** The figures: per connection count, both servers' throughput and p99, and the receiver's share. */
@@ -82,7 +89,14 @@ export async function webhookFigures({ quick = false } = {}) {
   const example = Object.values(notificationExamples).find((n) => n.typeWebhook in dedupKeys && "idMessage" in n);
   const template = JSON.stringify({ ...example, idMessage: "__ID__" });
   const receiverFile = join(mkdtempSync(join(tmpdir(), "bench-webhooks-")), "webhooks.mjs");
-  await build({ entryPoints: [join(root, "src/webhooks.ts")], bundle: true, format: "esm", platform: "node", outfile: receiverFile, logLevel: "silent" });
+  await build({
+    entryPoints: [join(root, "src/webhooks.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile: receiverFile,
+    logLevel: "silent",
+  });
   const servers = { receiver: start("receiver", receiverFile), bare: start("bare", receiverFile) };
   const urls = { receiver: await servers.receiver.url, bare: await servers.bare.url };
   // Many short rounds rather than a few long ones: a burst of load elsewhere spoils fewer of them.
@@ -97,7 +111,8 @@ export async function webhookFigures({ quick = false } = {}) {
       for (let r = 0; r < rounds; r++) {
         // Interleaved, the order turning each round, so that neither side always runs second.
         const run = {};
-        for (const kind of r % 2 ? ["receiver", "bare"] : ["bare", "receiver"]) run[kind] = await load(urls[kind], template, connections, seconds, servers[kind].child.pid);
+        for (const kind of r % 2 ? ["receiver", "bare"] : ["bare", "receiver"])
+          run[kind] = await load(urls[kind], template, connections, seconds, servers[kind].child.pid);
         runs.push({ ...run, share: run.receiver.rps / run.bare.rps });
       }
       figures[connections] = {
@@ -120,14 +135,24 @@ export async function webhookFigures({ quick = false } = {}) {
 /** Rows for bench.js's table: [figure, value, goal]. */
 export function webhookRows(figures, goal = 0.8) {
   return Object.entries(figures).flatMap(([connections, f]) => [
-    [`webhook receiver / bare node:http + JSON.parse, ${connections} connections`, `${f.share.toFixed(2)} (${Math.round(f.receiverRps)} vs ${Math.round(f.bareRps)} notifications/s)`, `>= ${goal}`],
+    [
+      `webhook receiver / bare node:http + JSON.parse, ${connections} connections`,
+      `${f.share.toFixed(2)} (${Math.round(f.receiverRps)} vs ${Math.round(f.bareRps)} notifications/s)`,
+      `>= ${goal}`,
+    ],
     [`webhook receiver, p99 at ${connections} connections`, `${f.receiverP99Ms} ms (bare: ${f.bareP99Ms} ms)`, ""],
-    [`webhook receiver, CPU time per notification at ${connections} connections`, `${Math.round(f.receiverCpuUs)} µs (bare: ${Math.round(f.bareCpuUs)} µs)`, "(for reference)"],
+    [
+      `webhook receiver, CPU time per notification at ${connections} connections`,
+      `${Math.round(f.receiverCpuUs)} µs (bare: ${Math.round(f.bareCpuUs)} µs)`,
+      "(for reference)",
+    ],
   ]);
 }
 
 const args = process.argv.slice(2);
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (args[0] === "--serve") await serve(args[1], args[2]);
-  else for (const [name, value, goal] of webhookRows(await webhookFigures({ quick: args.includes("--quick") }))) console.log(`${name}  ${value}  ${goal}`);
+  else
+    for (const [name, value, goal] of webhookRows(await webhookFigures({ quick: args.includes("--quick") })))
+      console.log(`${name}  ${value}  ${goal}`);
 }

@@ -19,8 +19,22 @@ const EMPTY_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg
 
 /** The two languages of the reference: which bundle, where it goes, and the page's own words. */
 export const languages = {
-  en: { spec: bundledSpec, file: "index.html", title: (t) => `${t} reference`, other: "ru", otherLabel: "Русская версия", exampleLabel: "Example" },
-  ru: { spec: join(root, "generated/openapi.ru.json"), file: "ru/index.html", title: (t) => `${t} — справочник`, other: "en", otherLabel: "English version", exampleLabel: "Пример" },
+  en: {
+    spec: bundledSpec,
+    file: "index.html",
+    title: (t) => `${t} reference`,
+    other: "ru",
+    otherLabel: "Русская версия",
+    exampleLabel: "Example",
+  },
+  ru: {
+    spec: join(root, "generated/openapi.ru.json"),
+    file: "ru/index.html",
+    title: (t) => `${t} — справочник`,
+    other: "en",
+    otherLabel: "English version",
+    exampleLabel: "Пример",
+  },
 };
 
 /** Builds one language's page; `output` defaults to its place in dist/docs/. */
@@ -39,12 +53,22 @@ export function buildDocs({ lang = "en", output = join(docsDir, languages[lang].
   execFileSync(
     join(root, "node_modules/.bin/redocly"),
     [
-      "build-docs", page.spec, "-o", output, "--inlineBundle",
-      "-t", join(root, "scripts/docs-template.hbs"),
-      "--title", page.title(loadSpec(page.spec).info.title),
+      "build-docs",
+      page.spec,
+      "-o",
+      output,
+      "--inlineBundle",
+      "-t",
+      join(root, "scripts/docs-template.hbs"),
+      "--title",
+      page.title(loadSpec(page.spec).info.title),
       ...Object.entries(options).map(([key, value]) => `--templateOptions.${key}=${value}`),
     ],
-    { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" } },
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+    },
   );
   writeFileSync(output, readFileSync(output, "utf8").replace(CDN_IMAGE, EMPTY_IMAGE));
   return output;

@@ -9,12 +9,18 @@ import { deref, loadSpec, namedExamples } from "./spec.js";
 /** One curl command per named response example, for a mock at `url`. */
 export function exampleCurls(url, spec = loadSpec()) {
   // Every path parameter takes its example: the partner token, an instance's id and token, a receiptId.
-  const values = Object.fromEntries(Object.values(spec.components.parameters).map((p) => [deref(spec, p).name, deref(spec, p).example]));
+  const values = Object.fromEntries(
+    Object.values(spec.components.parameters).map((p) => [deref(spec, p).name, deref(spec, p).example]),
+  );
   const examples = namedExamples(spec);
   /** The shortest request example of an operation, as curl arguments; none for a method without a body. */
   const bodyOf = (path, method) => {
-    const bodies = examples.filter((e) => e.status === null && e.path === path && e.method === method).map((e) => JSON.stringify(e.value));
-    return bodies.length ? ` -H 'Content-Type: application/json' -d '${bodies.reduce((a, b) => (b.length < a.length ? b : a))}'` : "";
+    const bodies = examples
+      .filter((e) => e.status === null && e.path === path && e.method === method)
+      .map((e) => JSON.stringify(e.value));
+    return bodies.length
+      ? ` -H 'Content-Type: application/json' -d '${bodies.reduce((a, b) => (b.length < a.length ? b : a))}'`
+      : "";
   };
   return examples
     .filter((e) => e.status !== null)

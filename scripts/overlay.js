@@ -20,7 +20,8 @@ const PROSE = new Set(["summary", "description", "x-pattern-description", "x-dis
 /** Keys under which stand data, code and identifiers, never prose. */
 const NOT_PROSE = new Set(["value", "example", "default", "enum", "const", "source", "pattern", "$ref", "x-generated"]);
 
-const segment = (key) => (typeof key === "number" ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key.replace(/'/g, "\\'")}']`);
+const segment = (key) =>
+  typeof key === "number" ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key.replace(/'/g, "\\'")}']`;
 
 /**
  * Every human-readable text of a spec: `{ target, field, text }`, where `target` is the JSONPath
@@ -62,7 +63,8 @@ export function loadOverlay(file = overlayFile) {
 export function untranslated(doc, overlay = loadOverlay()) {
   const recorded = new Map();
   for (const action of overlay.actions ?? [])
-    for (const [field, hash] of Object.entries(action["x-source"] ?? {})) recorded.set(`${action.target} ${field}`, hash);
+    for (const [field, hash] of Object.entries(action["x-source"] ?? {}))
+      recorded.set(`${action.target} ${field}`, hash);
   return humanTexts(doc)
     .map((t) => ({ ...t, hash: hashOf(t.text), recorded: recorded.get(`${t.target} ${t.field}`) }))
     .filter((t) => t.recorded !== t.hash)
@@ -72,7 +74,13 @@ export function untranslated(doc, overlay = loadOverlay()) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const todo = untranslated(bundleSpec());
   for (const t of todo)
-    console.log(`# ${t.why}\n${YAML.stringify([{ target: t.target, update: { [t.field]: t.text }, "x-source": { [t.field]: t.hash } }], { lineWidth: 100 })}`);
-  console.error(todo.length ? `${todo.length} texts to translate in spec/overlays/ru.yaml` : "Every text is translated and current.");
+    console.log(
+      `# ${t.why}\n${YAML.stringify([{ target: t.target, update: { [t.field]: t.text }, "x-source": { [t.field]: t.hash } }], { lineWidth: 100 })}`,
+    );
+  console.error(
+    todo.length
+      ? `${todo.length} texts to translate in spec/overlays/ru.yaml`
+      : "Every text is translated and current.",
+  );
   process.exit(todo.length ? 1 : 0);
 }

@@ -20,18 +20,34 @@ function prism() {
   const fromCli = createRequire(createRequire(import.meta.url).resolve("@stoplight/prism-cli/package.json"));
   const fromHttp = createRequire(fromCli.resolve("@stoplight/prism-http"));
   const { createInstance, getHttpOperationsFromSpec } = fromCli("@stoplight/prism-http");
-  return { createInstance, getHttpOperationsFromSpec, createLogger: fromCli("@stoplight/prism-core").createLogger, TE: fromHttp("fp-ts/TaskEither") };
+  return {
+    createInstance,
+    getHttpOperationsFromSpec,
+    createLogger: fromCli("@stoplight/prism-core").createLogger,
+    TE: fromHttp("fp-ts/TaskEither"),
+  };
 }
 
 // Hop-by-hop headers (RFC 9110, 7.6.1) belong to one connection, not to the message: not relayed.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 const ERROR = 0; // Prism's DiagnosticSeverity.Error; 1 is a warning (such as a status the spec does not list)
 
-const endToEnd = (raw) => raw.flatMap((value, i) => (i % 2 === 0 && !HOP_BY_HOP.has(value.toLowerCase()) ? [value, raw[i + 1]] : []));
+const endToEnd = (raw) =>
+  raw.flatMap((value, i) => (i % 2 === 0 && !HOP_BY_HOP.has(value.toLowerCase()) ? [value, raw[i + 1]] : []));
 
 /** A body as Prism validates it: JSON parsed when it says so and parses, text otherwise. */
 function readable(bytes, headers) {
-  const decode = { gzip: gunzipSync, "x-gzip": gunzipSync, deflate: inflateSync, br: brotliDecompressSync }[headers["content-encoding"] ?? ""];
+  const decode = { gzip: gunzipSync, "x-gzip": gunzipSync, deflate: inflateSync, br: brotliDecompressSync }[
+    headers["content-encoding"] ?? ""
+  ];
   const text = (decode ? decode(bytes) : bytes).toString("utf8");
   if (!/json/i.test(headers["content-type"] ?? "")) return text;
   try {
@@ -44,11 +60,19 @@ function readable(bytes, headers) {
 /** The violations of one exchange, as printable lines: `in request.body: ...` or `in response.body: ...`. */
 export const violationLines = (method, url, side, diagnostics) =>
   diagnostics.map((d) =>
-    maskTokens(`SPEC VIOLATION ${method} ${url} in ${[side, ...(d.path ?? [])].join(".")}: ${d.message}${d.severity === ERROR ? "" : " (warning)"}`),
+    maskTokens(
+      `SPEC VIOLATION ${method} ${url} in ${[side, ...(d.path ?? [])].join(".")}: ${d.message}${d.severity === ERROR ? "" : " (warning)"}`,
+    ),
   );
 
-export async function runProxy({ upstream = process.env.GREEN_API_URL, port = Number(process.env.PORT ?? 4020), print = console.log, spec = bundledSpec } = {}) {
-  if (!upstream) throw new Error("Set GREEN_API_URL to the partner API URL (partnerApiUrl), e.g. https://api.green-api.com");
+export async function runProxy({
+  upstream = process.env.GREEN_API_URL,
+  port = Number(process.env.PORT ?? 4020),
+  print = console.log,
+  spec = bundledSpec,
+} = {}) {
+  if (!upstream)
+    throw new Error("Set GREEN_API_URL to the partner API URL (partnerApiUrl), e.g. https://api.green-api.com");
   const base = new URL(upstream);
   const { createInstance, getHttpOperationsFromSpec, createLogger, TE } = prism();
   const operations = await getHttpOperationsFromSpec(spec);
@@ -58,7 +82,9 @@ export async function runProxy({ upstream = process.env.GREEN_API_URL, port = Nu
   const relay = (req, body, res) =>
     new Promise((resolve, reject) => {
       const target = new URL(base.pathname.replace(/\/$/, "") + req.url, base);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name) && name !== "host"));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name) && name !== "host"),
+      );
       const send = target.protocol === "https:" ? httpsRequest : httpRequest;
       const out = send(target, { method: req.method, headers }, (answer) => {
         const chunks = [];
@@ -69,7 +95,11 @@ export async function runProxy({ upstream = process.env.GREEN_API_URL, port = Nu
         answer.on("end", () => {
           res.end();
           const bytes = Buffer.concat(chunks);
-          resolve({ statusCode: answer.statusCode, headers: answer.headers, body: bytes.length ? readable(bytes, answer.headers) : undefined });
+          resolve({
+            statusCode: answer.statusCode,
+            headers: answer.headers,
+            body: bytes.length ? readable(bytes, answer.headers) : undefined,
+          });
         });
       });
       out.on("error", reject);
@@ -87,14 +117,28 @@ export async function runProxy({ upstream = process.env.GREEN_API_URL, port = Nu
       headers: req.headers,
       body: body.length ? readable(body, req.headers) : undefined,
     };
-    const show = (side, diagnostics) => violationLines(req.method, req.url, side, diagnostics).forEach((line) => print(line));
+    const show = (side, diagnostics) =>
+      violationLines(req.method, req.url, side, diagnostics).forEach((line) => print(line));
     // Prism routes and validates the request, then calls this instead of its own forwarder.
-    const forward = ({ validations }) => () => {
-      const broken = validations.filter((v) => v.severity === ERROR);
-      if (broken.length) return TE.left({ refused: broken });
-      return TE.tryCatch(() => relay(req, body, res), (error) => ({ network: error }));
+    const forward =
+      ({ validations }) =>
+      () => {
+        const broken = validations.filter((v) => v.severity === ERROR);
+        if (broken.length) return TE.left({ refused: broken });
+        return TE.tryCatch(
+          () => relay(req, body, res),
+          (error) => ({ network: error }),
+        );
+      };
+    const config = {
+      isProxy: true,
+      upstream: base,
+      errors: true,
+      validateRequest: true,
+      validateResponse: true,
+      checkSecurity: false,
+      mock: { dynamic: false },
     };
-    const config = { isProxy: true, upstream: base, errors: true, validateRequest: true, validateResponse: true, checkSecurity: false, mock: { dynamic: false } };
     const outcome = await createInstance(config, { logger, forward }).request(input, operations)();
     if (outcome._tag === "Right") {
       show("request", outcome.right.validations.input);
@@ -107,8 +151,12 @@ export async function runProxy({ upstream = process.env.GREEN_API_URL, port = Nu
     else print(maskTokens(`SPEC VIOLATION ${req.method} ${req.url}: ${outcome.left.message}`)); // no operation of the spec matches
     if (res.headersSent) return res.destroy(); // the answer broke off midway: so does the relay
     const status = refused ? 422 : network ? 502 : (outcome.left.status ?? 404);
-    const problem = { title: refused ? "The request breaks the spec: not forwarded" : (network?.message ?? outcome.left.message), status };
-    if (refused) problem.validation = refused.map((v) => ({ location: ["request", ...(v.path ?? [])], message: v.message }));
+    const problem = {
+      title: refused ? "The request breaks the spec: not forwarded" : (network?.message ?? outcome.left.message),
+      status,
+    };
+    if (refused)
+      problem.validation = refused.map((v) => ({ location: ["request", ...(v.path ?? [])], message: v.message }));
     res.writeHead(status, { "Content-Type": "application/problem+json" }).end(maskTokens(JSON.stringify(problem)));
   });
   await new Promise((resolve) => front.listen(port, "127.0.0.1", resolve));

@@ -26,12 +26,16 @@ const METHODS = new Set(["get", "put", "post", "delete", "options", "head", "pat
  */
 export function namedExamples(spec) {
   const found = [];
-  const items = [...Object.entries(spec.paths).map(([path, item]) => [path, item, false]), ...Object.entries(spec.webhooks ?? {}).map(([name, item]) => [name, item, true])];
+  const items = [
+    ...Object.entries(spec.paths).map(([path, item]) => [path, item, false]),
+    ...Object.entries(spec.webhooks ?? {}).map(([name, item]) => [name, item, true]),
+  ];
   for (const [path, item, webhook] of items)
     for (const [method, operation] of Object.entries(item)) {
       if (!METHODS.has(method)) continue;
       const bodies = [[null, deref(spec, operation.requestBody)]];
-      for (const [status, response] of Object.entries(operation.responses)) bodies.push([status, deref(spec, response)]);
+      for (const [status, response] of Object.entries(operation.responses))
+        bodies.push([status, deref(spec, response)]);
       for (const [status, body] of bodies)
         for (const [mediaType, media] of Object.entries(body?.content ?? {}))
           for (const [name, example] of Object.entries(media.examples ?? {}))

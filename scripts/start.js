@@ -21,7 +21,8 @@ process.on("uncaughtException", (error) => {
 
 function portOf(variable, fallback) {
   const value = process.env[variable] ?? String(fallback);
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new Refusal(`${variable} must be a port number (0 to 65535)`);
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new Refusal(`${variable} must be a port number (0 to 65535)`);
   return Number(value);
 }
 
@@ -30,14 +31,17 @@ function listen(server, port, variable) {
   return new Promise((resolve, reject) => {
     server.once("error", (error) => {
       const why = error.code === "EADDRINUSE" ? "is in use" : `cannot be used (${error.code})`;
-      reject(new Refusal(`port ${port} ${why}: set ${variable} to a free port, e.g. ${variable}=${port + 1} npm start`));
+      reject(
+        new Refusal(`port ${port} ${why}: set ${variable} to a free port, e.g. ${variable}=${port + 1} npm start`),
+      );
     });
     server.listen(port, "127.0.0.1", () => resolve(server.address().port));
   });
 }
 
 const ports = { mock: portOf("PORT", 4010), docs: portOf("DOCS_PORT", 8080) };
-if (ports.mock && ports.mock === ports.docs) throw new Refusal(`PORT and DOCS_PORT are both ${ports.mock}: set one of them to another free port`);
+if (ports.mock && ports.mock === ports.docs)
+  throw new Refusal(`PORT and DOCS_PORT are both ${ports.mock}: set one of them to another free port`);
 
 // The docs are two self-contained files, so a static-server dependency would add more than it saves.
 // The docs server holds its port from the start; the mock's port is probed now and taken after the build.
@@ -73,7 +77,9 @@ function lint(tool, args) {
   }
 }
 step("redocly lint spec/", () => lint("redocly", ["lint", "spec/openapi.yaml"]));
-step("spectral lint generated/openapi.json", () => lint("spectral", ["lint", "generated/openapi.json", "--fail-severity", "warn", "--quiet"]));
+step("spectral lint generated/openapi.json", () =>
+  lint("spectral", ["lint", "generated/openapi.json", "--fail-severity", "warn", "--quiet"]),
+);
 step("build docs (English and Russian)", () => buildAllDocs());
 
 for (const page of Object.values(languages)) pages.set(`/${page.file}`, readFileSync(join(docsDir, page.file)));

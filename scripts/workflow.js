@@ -44,7 +44,8 @@ export function secretNames(spec = loadSpec()) {
   const walk = (node, depth) => {
     if (!node || typeof node !== "object" || depth > 64) return;
     if (node["x-secret"] === true && typeof node.name === "string" && "in" in node) names.add(node.name);
-    for (const [name, property] of Object.entries(node.properties ?? {})) if (deref(spec, property)?.["x-secret"] === true) names.add(name);
+    for (const [name, property] of Object.entries(node.properties ?? {}))
+      if (deref(spec, property)?.["x-secret"] === true) names.add(name);
     for (const value of Object.values(node)) walk(value, depth + 1);
   };
   walk(spec, 0);
@@ -61,12 +62,14 @@ export function instancePaths(spec = loadSpec()) {
 
 /** Tracks the instances this run created and has not deleted yet, by idInstance (not a secret). */
 function leftBehind(spec) {
-  const pathOf = (operationId) => Object.entries(spec.paths).find(([, item]) => Object.values(item).some((op) => op?.operationId === operationId))[0];
+  const pathOf = (operationId) =>
+    Object.entries(spec.paths).find(([, item]) => Object.values(item).some((op) => op?.operationId === operationId))[0];
   const [create, remove] = ["createInstance", "deleteInstanceAccount"].map((id) => pathOf(id).split("{")[0]);
   const ids = new Set();
   const note = (path, body, answer) => {
     if (path.startsWith(create) && Number.isInteger(answer?.idInstance)) ids.add(answer.idInstance);
-    if (path.startsWith(remove) && answer?.deleteInstanceAccount === true) ids.delete(Number(/"idInstance"\s*:\s*(\d+)/.exec(body ?? "")?.[1]));
+    if (path.startsWith(remove) && answer?.deleteInstanceAccount === true)
+      ids.delete(Number(/"idInstance"\s*:\s*(\d+)/.exec(body ?? "")?.[1]));
   };
   return { note, ids: () => [...ids] };
 }
@@ -79,7 +82,14 @@ function tokenRule(spec) {
 
 /** The package's masker (src/errors.ts), compiled in memory: the same masking as the client's errors. */
 async function loadMasker() {
-  const { outputFiles } = await build({ entryPoints: [join(root, "src/errors.ts")], bundle: true, format: "esm", platform: "node", write: false, logLevel: "silent" });
+  const { outputFiles } = await build({
+    entryPoints: [join(root, "src/errors.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    write: false,
+    logLevel: "silent",
+  });
   return (await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString("base64")}`)).masker;
 }
 
@@ -88,7 +98,15 @@ async function loadMasker() {
  * instance methods') that keeps every secret from its client. Secrets are the partner token
  * (stand-in `***0***`, what Respect gets as its input) and each value of a `names` field in an answer.
  */
-export async function startRelay({ upstream, instanceUpstream = upstream, isInstance = () => false, partnerToken, names, timeoutMs = 60_000, onAnswer = () => {} }) {
+export async function startRelay({
+  upstream,
+  instanceUpstream = upstream,
+  isInstance = () => false,
+  partnerToken,
+  names,
+  timeoutMs = 60_000,
+  onAnswer = () => {},
+}) {
   const standIns = new Map(); // real value -> stand-in
   const reals = []; // stand-in number -> real value
   const standIn = (real) => {
@@ -96,14 +114,19 @@ export async function startRelay({ upstream, instanceUpstream = upstream, isInst
     return standIns.get(real);
   };
   standIn(partnerToken);
-  const real = (text, escape = (value) => value) => text.replace(STAND_IN, (whole, n) => (reals[n] === undefined ? whole : escape(reals[n])));
+  const real = (text, escape = (value) => value) =>
+    text.replace(STAND_IN, (whole, n) => (reals[n] === undefined ? whole : escape(reals[n])));
   // A secret inside other text is swapped only when it is long enough not to be an ordinary word;
   // one RegExp of them all, built again only when a new secret was seen.
   let finder = { size: -1, regexp: undefined };
   const hide = (text) => {
     if (finder.size !== standIns.size) {
-      const forms = [...standIns.keys()].filter((value) => value === partnerToken || value.length >= 8).flatMap((value) => [value, encodeURIComponent(value)]);
-      const alternatives = [...new Set(forms)].sort((a, b) => b.length - a.length).map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+      const forms = [...standIns.keys()]
+        .filter((value) => value === partnerToken || value.length >= 8)
+        .flatMap((value) => [value, encodeURIComponent(value)]);
+      const alternatives = [...new Set(forms)]
+        .sort((a, b) => b.length - a.length)
+        .map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
       finder = { size: standIns.size, regexp: new RegExp(alternatives.join("|"), "g") };
     }
     return text.replace(finder.regexp, (form) => standIns.get(form) ?? standIns.get(decodeURIComponent(form)));
@@ -113,11 +136,17 @@ export async function startRelay({ upstream, instanceUpstream = upstream, isInst
     if (typeof node === "string") return standIns.get(node) ?? hide(node);
     if (!node || typeof node !== "object") return node;
     if (Array.isArray(node)) return node.map(hideIn);
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, names.has(key) && typeof value === "string" ? standIn(value) : hideIn(value)]));
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [
+        key,
+        names.has(key) && typeof value === "string" ? standIn(value) : hideIn(value),
+      ]),
+    );
   };
   const collect = (node) => {
     if (!node || typeof node !== "object") return;
-    for (const [key, value] of Object.entries(node)) names.has(key) && typeof value === "string" ? standIn(value) : collect(value);
+    for (const [key, value] of Object.entries(node))
+      names.has(key) && typeof value === "string" ? standIn(value) : collect(value);
   };
 
   const [base, instanceBase] = [upstream, instanceUpstream].map((url) => url.replace(/\/+$/, ""));
@@ -125,13 +154,24 @@ export async function startRelay({ upstream, instanceUpstream = upstream, isInst
     const [host, hostName] = isInstance(req.url) ? [instanceBase, "GREEN_API_INSTANCE_URL"] : [base, "GREEN_API_URL"];
     try {
       const json = /json/i.test(req.headers["content-type"] ?? "");
-      const body = ["GET", "HEAD"].includes(req.method) ? undefined : real((await buffer(req)).toString("utf8"), (value) => (json ? JSON.stringify(value).slice(1, -1) : value));
-      const headers = Object.fromEntries(["content-type", "accept"].filter((name) => req.headers[name]).map((name) => [name, req.headers[name]]));
+      const body = ["GET", "HEAD"].includes(req.method)
+        ? undefined
+        : real((await buffer(req)).toString("utf8"), (value) => (json ? JSON.stringify(value).slice(1, -1) : value));
+      const headers = Object.fromEntries(
+        ["content-type", "accept"].filter((name) => req.headers[name]).map((name) => [name, req.headers[name]]),
+      );
       // Never follow a redirect: it would send the request, and the token in its path, again.
-      const answer = await fetch(host + real(req.url), { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+      const answer = await fetch(host + real(req.url), {
+        method: req.method,
+        headers,
+        body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       let text = await answer.text();
       const parsed = parseJson(text);
-      if (parsed === NOT_JSON) text = hide(text); // only secrets already known can be found in it
+      if (parsed === NOT_JSON)
+        text = hide(text); // only secrets already known can be found in it
       else {
         collect(parsed);
         onAnswer(real(req.url), body, parsed);
@@ -141,7 +181,9 @@ export async function startRelay({ upstream, instanceUpstream = upstream, isInst
       for (const [name, value] of answer.headers) if (!HOP_HEADERS.has(name)) out[name] = hide(value);
       res.writeHead(answer.status, out).end(text);
     } catch (error) {
-      res.writeHead(502, { "content-type": "text/plain" }).end(hide(`The relay to ${hostName} failed: ${error.cause?.message ?? error.message}`));
+      res
+        .writeHead(502, { "content-type": "text/plain" })
+        .end(hide(`The relay to ${hostName} failed: ${error.cause?.message ?? error.message}`));
     }
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -168,14 +210,25 @@ export async function runWorkflow({
 } = {}) {
   const spec = loadSpec();
   const rule = tokenRule(spec);
-  if (!upstream || !/^https?:\/\//.test(upstream)) throw new Error("Set GREEN_API_URL to the partner API URL (partnerApiUrl), e.g. https://api.green-api.com");
-  if (!/^https?:\/\//.test(instanceUpstream)) throw new Error("Set GREEN_API_INSTANCE_URL to the instances' host (apiUrl), e.g. https://api.green-api.com, or leave it unset");
+  if (!upstream || !/^https?:\/\//.test(upstream))
+    throw new Error("Set GREEN_API_URL to the partner API URL (partnerApiUrl), e.g. https://api.green-api.com");
+  if (!/^https?:\/\//.test(instanceUpstream))
+    throw new Error(
+      "Set GREEN_API_INSTANCE_URL to the instances' host (apiUrl), e.g. https://api.green-api.com, or leave it unset",
+    );
   if (!partnerToken) throw new Error("Set GREEN_API_PARTNER_TOKEN to the partner token");
   if (!rule.pattern.test(partnerToken)) throw new Error(`GREEN_API_PARTNER_TOKEN ${rule.words}`);
 
   const masker = await loadMasker();
   const left = leftBehind(spec);
-  const relay = await startRelay({ upstream, instanceUpstream, isInstance: instancePaths(spec), partnerToken, names: secretNames(spec), onAnswer: left.note });
+  const relay = await startRelay({
+    upstream,
+    instanceUpstream,
+    isInstance: instancePaths(spec),
+    partnerToken,
+    names: secretNames(spec),
+    onAnswer: left.note,
+  });
   // Respect never sees an instance token (the relay), so the partner token and secret fields shown
   // as JSON are all there is to mask; a masker of every listed instance's token would cost
   // milliseconds a line on a partner's list of thousands.
@@ -183,18 +236,42 @@ export async function runWorkflow({
   const env = { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" };
   delete env.GREEN_API_PARTNER_TOKEN; // Respect has no use for it
   // The partner token's stand-in comes last, so that no --input of `args` replaces it.
-  const respectArgs = ["respect", workflow, "--server", `${SOURCE}=${relay.url}`, ...args, "--input", JSON.stringify({ partnerToken: relay.partnerTokenStandIn })];
-  const child = spawn(join(root, "node_modules/.bin/redocly"), respectArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const respectArgs = [
+    "respect",
+    workflow,
+    "--server",
+    `${SOURCE}=${relay.url}`,
+    ...args,
+    "--input",
+    JSON.stringify({ partnerToken: relay.partnerTokenStandIn }),
+  ];
+  const child = spawn(join(root, "node_modules/.bin/redocly"), respectArgs, {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const printed = [
     [child.stdout, out],
     [child.stderr, err],
-  ].map(([from, to]) => new Promise((resolve) => createInterface({ input: from }).on("line", (line) => to.write(`${mask(line)}\n`)).on("close", resolve)));
+  ].map(
+    ([from, to]) =>
+      new Promise((resolve) =>
+        createInterface({ input: from })
+          .on("line", (line) => to.write(`${mask(line)}\n`))
+          .on("close", resolve),
+      ),
+  );
   const forward = (signal) => child.kill(signal);
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, forward);
   try {
-    const [code] = await Promise.all([new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1))), ...printed]);
+    const [code] = await Promise.all([
+      new Promise((resolve) => child.on("close", (status) => resolve(status ?? 1))),
+      ...printed,
+    ]);
     for (const idInstance of left.ids())
-      err.write(`Instance ${idInstance} was created and not deleted (a failed delete, or a stopped run): delete it with deleteInstanceAccount.\n`);
+      err.write(
+        `Instance ${idInstance} was created and not deleted (a failed delete, or a stopped run): delete it with deleteInstanceAccount.\n`,
+      );
     return code;
   } finally {
     for (const signal of ["SIGINT", "SIGTERM"]) process.off(signal, forward);

@@ -28,19 +28,19 @@ export async function readBytes(
   }
 
   async function readAll(): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
-  for (;;) {
-    const { done, value } = signal ? await Promise.race([reader.read(), aborted]) : await reader.read();
-    // Cancelling ends a pending read as `done`: an aborted read is an abort, never a whole body.
-    if (signal?.aborted) throw signal.reason;
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return { tooLarge: chunks[0] ?? value };
+    for (;;) {
+      const { done, value } = signal ? await Promise.race([reader.read(), aborted]) : await reader.read();
+      // Cancelling ends a pending read as `done`: an aborted read is an abort, never a whole body.
+      if (signal?.aborted) throw signal.reason;
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        return { tooLarge: chunks[0] ?? value };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
-  }
-  return { bytes: joinBytes(chunks, size) };
+    return { bytes: joinBytes(chunks, size) };
   }
 }
 

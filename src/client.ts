@@ -3,7 +3,14 @@
 import type { Client } from "openapi-fetch";
 import * as operations from "../generated/operations.js";
 import { validatePartnerToken } from "../generated/validators.js";
-import type { CreateInstanceRequest, CreatedInstance, DeleteInstanceAccountRequest, InstanceDeleted, PartnerInstance, paths } from "../generated/types.js";
+import type {
+  CreateInstanceRequest,
+  CreatedInstance,
+  DeleteInstanceAccountRequest,
+  InstanceDeleted,
+  PartnerInstance,
+  paths,
+} from "../generated/types.js";
 import type { PartnerResult, Violation } from "./errors.js";
 import { type CallOptions, type ExecutorOptions, createExecutor, serialise } from "./executor.js";
 import { type InstanceClient, type InstanceClientOptions, createInstanceCore, instanceClientOf } from "./instance.js";
@@ -37,7 +44,10 @@ export interface PartnerClient {
   /** Lists every instance of the partner's (deleted ones for 3 months). Retried when it is safe. */
   getInstances(options?: CallOptions): Promise<GetInstancesResult>;
   /** Deletes an instance; `{code: 404}` inside HTTP 200 (no such instance, or already deleted) is an `api` error. */
-  deleteInstanceAccount(request: DeleteInstanceAccountRequest, options?: CallOptions): Promise<DeleteInstanceAccountResult>;
+  deleteInstanceAccount(
+    request: DeleteInstanceAccountRequest,
+    options?: CallOptions,
+  ): Promise<DeleteInstanceAccountResult>;
   /**
    * After a createInstance that failed with `sent` other than `"no"`: the instances that call
    * may have created, found by listing (never by creating again). Empty: none is listed (yet).
@@ -51,7 +61,10 @@ export interface PartnerClient {
    * you set another (a mock's, a proxy's). Throws a `TypeError` when the instance carries no
    * `apiTokenInstance`.
    */
-  instance(instance: InstanceRef, options?: Omit<InstanceClientOptions, "idInstance" | "apiTokenInstance">): InstanceClient;
+  instance(
+    instance: InstanceRef,
+    options?: Omit<InstanceClientOptions, "idInstance" | "apiTokenInstance">,
+  ): InstanceClient;
   /** The openapi-fetch client underneath, typed from the spec, with `baseUrl` set. */
   raw: Client<paths>;
   /** The base URL in use. */
@@ -82,13 +95,24 @@ export const createPartnerCore: (options: PartnerClientOptions) => PartnerCore =
 
 // One typed line per method over the executor. As functions of a core, a bundler keeps only the
 // methods a program calls, and their validators; createPartnerClient gathers them all.
-export const createInstance = (core: PartnerCore, settings: CreateInstanceRequest, call?: CreateInstanceOptions): Promise<CreateInstanceResult> =>
-  core.execute(operations.createInstance, settings, { ...call, retry: false });
-export const getInstances = (core: PartnerCore, call?: CallOptions): Promise<GetInstancesResult> => core.execute(operations.getInstances, undefined, call);
-export const deleteInstanceAccount = (core: PartnerCore, request: DeleteInstanceAccountRequest, call?: CallOptions): Promise<DeleteInstanceAccountResult> =>
-  core.execute(operations.deleteInstanceAccount, request, call);
+export const createInstance = (
+  core: PartnerCore,
+  settings: CreateInstanceRequest,
+  call?: CreateInstanceOptions,
+): Promise<CreateInstanceResult> => core.execute(operations.createInstance, settings, { ...call, retry: false });
+export const getInstances = (core: PartnerCore, call?: CallOptions): Promise<GetInstancesResult> =>
+  core.execute(operations.getInstances, undefined, call);
+export const deleteInstanceAccount = (
+  core: PartnerCore,
+  request: DeleteInstanceAccountRequest,
+  call?: CallOptions,
+): Promise<DeleteInstanceAccountResult> => core.execute(operations.deleteInstanceAccount, request, call);
 
-export async function findCreatedInstances(core: PartnerCore, { name, since }: FindCreatedInstancesQuery, call?: CallOptions): Promise<GetInstancesResult> {
+export async function findCreatedInstances(
+  core: PartnerCore,
+  { name, since }: FindCreatedInstancesQuery,
+  call?: CallOptions,
+): Promise<GetInstancesResult> {
   if (typeof name !== "string" || !(since instanceof Date) || Number.isNaN(since.getTime()))
     throw new TypeError("findCreatedInstances: name must be a string and since a valid Date");
   const listed = await getInstances(core, call);
@@ -103,10 +127,21 @@ export function createPartnerClient(options: PartnerClientOptions): PartnerClien
   return {
     instance: ({ idInstance, apiTokenInstance }, more) => {
       // GREEN-API may stop listing tokens (its issue #815): keep the one createInstance returned.
-      if (typeof apiTokenInstance !== "string") throw new TypeError("instance: this instance carries no apiTokenInstance; use the one createInstance returned or the console shows");
+      if (typeof apiTokenInstance !== "string")
+        throw new TypeError(
+          "instance: this instance carries no apiTokenInstance; use the one createInstance returned or the console shows",
+        );
       // apiUrl defaults to this client's baseUrl (GREEN-API's universal host unless told otherwise):
       // a partner client pointed at a mock or a proxy keeps its instances' calls there too.
-      const instanceOptions = { timeoutMs, retry, fetch, apiUrl: core.baseUrl, ...withoutUndefined(more), idInstance, apiTokenInstance };
+      const instanceOptions = {
+        timeoutMs,
+        retry,
+        fetch,
+        apiUrl: core.baseUrl,
+        ...withoutUndefined(more),
+        idInstance,
+        apiTokenInstance,
+      };
       return instanceClientOf(createInstanceCore(instanceOptions, { alsoMask: [options.partnerToken], raw: core.raw }));
     },
     createInstance: (settings, call) => createInstance(core, settings, call),

@@ -103,7 +103,8 @@ export interface TimeoutError extends Failure<"timeout"> {
   timeoutMs: number;
 }
 
-export type PartnerClientError = InvalidRequestError | ApiError | HttpError | UnexpectedResponseError | NetworkError | TimeoutError;
+export type PartnerClientError =
+  InvalidRequestError | ApiError | HttpError | UnexpectedResponseError | NetworkError | TimeoutError;
 
 /** The errors of createInstance: the same as every other method's. */
 export type CreateInstanceError = PartnerClientError;
@@ -116,7 +117,12 @@ export type PartnerResult<T> = { data: T; error?: undefined } | { data?: undefin
 type Fields<E extends PartnerClientError> = Omit<E, keyof Error | "kind">;
 
 /** Builds one of the errors above. `message` must already be free of secrets. */
-export function failure<E extends PartnerClientError>(kind: E["kind"], message: string, fields: Fields<E>, cause?: Error): E {
+export function failure<E extends PartnerClientError>(
+  kind: E["kind"],
+  message: string,
+  fields: Fields<E>,
+  cause?: Error,
+): E {
   const error = new Error(message, cause ? { cause } : undefined) as E;
   error.name = "PartnerApiError";
   return Object.assign(error, { kind }, fields);
@@ -171,7 +177,10 @@ function characterForms(char: string): string {
 function prefixAtEnd(secret: string): RegExp {
   const chars = [...secret].map(characterForms);
   const nested = chars.slice(1).reduceRight((inner, char) => `(?:${char}${inner})?`, "");
-  return new RegExp(`${chars[0]}${nested}(?:%(?:2(?:5)?)?[0-9a-fA-F]?|\\\\(?:u[0-9a-fA-F]{0,3})?|&#?[0-9a-zA-Z]*)?$`, "i");
+  return new RegExp(
+    `${chars[0]}${nested}(?:%(?:2(?:5)?)?[0-9a-fA-F]?|\\\\(?:u[0-9a-fA-F]{0,3})?|&#?[0-9a-zA-Z]*)?$`,
+    "i",
+  );
 }
 
 /**
@@ -191,7 +200,9 @@ export function secretValuesIn(text: string): string[] {
 export function masker(secrets: string | readonly string[]): Masker {
   const known = [...new Set(typeof secrets === "string" ? [secrets] : secrets)].filter(Boolean);
   // Case-insensitive: an escape's hex digits come in either case, and a server may change a token's.
-  const anyForm = known.length ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "gi") : undefined;
+  const anyForm = known.length
+    ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "gi")
+    : undefined;
   const prefixes = known.map(prefixAtEnd);
   const longest = Math.max(0, ...known.map((secret) => secret.length));
 
@@ -202,7 +213,8 @@ export function masker(secrets: string | readonly string[]): Masker {
     let out = text.replace(SECRET_IN_JSON, `$1${MASK}$3`);
     if (anyForm) out = out.replace(anyForm, MASK);
     for (const value of values)
-      for (const form of new Set([value, encodeURIComponent(value)])) if (out.includes(form)) out = out.split(form).join(MASK);
+      for (const form of new Set([value, encodeURIComponent(value)]))
+        if (out.includes(form)) out = out.split(form).join(MASK);
     return out;
   };
 
@@ -250,7 +262,12 @@ export function masker(secrets: string | readonly string[]): Masker {
       if (depth > 16) return "[nested too deep]";
       if (Array.isArray(node)) return node.slice(0, 100).map((item) => walk(item, depth + 1));
       const entries = Object.entries(node).slice(0, 100);
-      return Object.fromEntries(entries.map(([key, item]) => [cut(maskWith(key, values), 100), SECRET_KEYS.has(key) ? MASK : walk(item, depth + 1)]));
+      return Object.fromEntries(
+        entries.map(([key, item]) => [
+          cut(maskWith(key, values), 100),
+          SECRET_KEYS.has(key) ? MASK : walk(item, depth + 1),
+        ]),
+      );
     };
     return walk(value, 0);
   };

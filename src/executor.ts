@@ -4,7 +4,12 @@
 import createClient, { type Client } from "openapi-fetch";
 import { defaultBaseUrl, partnerTokenRule, secretParameters, transientStatuses } from "../generated/operations.js";
 import type { paths } from "../generated/types.js";
-import { type Validator, validatePartnerError, validatePartnerToken, validateQuotaExceededError } from "../generated/validators.js";
+import {
+  type Validator,
+  validatePartnerError,
+  validatePartnerToken,
+  validateQuotaExceededError,
+} from "../generated/validators.js";
 import {
   type ApiError,
   type HttpError,
@@ -26,6 +31,7 @@ import {
 } from "./errors.js";
 import { readBytes } from "./bytes.js";
 import { check, rule } from "./validation.js";
+import { sleep, wholeMs } from "./timing.js";
 
 /** An operation as generated/operations.js describes it, from the spec's `x-` facts. */
 export interface Operation {
@@ -94,9 +100,15 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY: Required<RetryOptions> = { attempts: 3, delayMs: 500, maxDelayMs: 10_000 };
 /** The most read of a non-2xx body: enough for any error GREEN-API or a proxy sends. */
 const ERROR_BODY_BYTES = 64 * 1024;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Errors of a connection that never opened: nothing reached the server. */
-const NOT_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL", "EHOSTUNREACH", "ENETUNREACH"]);
+const NOT_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ERR_INVALID_URL",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 const MESSAGE_VIOLATIONS = 5;
 
 type Fail = { data?: undefined; error: PartnerClientError };
@@ -109,18 +121,27 @@ function tooMany(n: number, max: number) {
  * Serialises a body once, and validates exactly what was serialised: a `toJSON`, a getter or a
  * Proxy cannot send anything but what the validator saw, because those very bytes are sent.
  */
-export function serialise(op: Pick<Operation, "operationId" | "validateRequest">, input: unknown, mask: (text: string) => string = (text) => text): { body?: string; violations: Violation[] } {
+export function serialise(
+  op: Pick<Operation, "operationId" | "validateRequest">,
+  input: unknown,
+  mask: (text: string) => string = (text) => text,
+): { body?: string; violations: Violation[] } {
   if (!op.validateRequest) return { violations: [] };
   let body: string | undefined;
   try {
     body = JSON.stringify(input);
   } catch (error) {
-    const why = error instanceof Error ? `${describe(error.name)}: ${cut(mask(describe(error.message)), 100)}` : "it threw";
+    const why =
+      error instanceof Error ? `${describe(error.name)}: ${cut(mask(describe(error.message)), 100)}` : "it threw";
     return { violations: [{ field: "body", rule: "json", message: `body cannot be written as JSON (${why})` }] };
   }
   const sent = body === undefined ? undefined : JSON.parse(body);
   // A field name is the caller's text: a secret pasted as a key is masked like any other.
-  const violations = check(op.validateRequest, sent, "body", `${op.operationId}'s body`).map((v) => ({ ...v, field: mask(v.field), message: mask(v.message) }));
+  const violations = check(op.validateRequest, sent, "body", `${op.operationId}'s body`).map((v) => ({
+    ...v,
+    field: mask(v.field),
+    message: mask(v.message),
+  }));
   return { body, violations };
 }
 
@@ -140,9 +161,7 @@ function checkedBaseUrl(baseUrl: unknown, where: string): string {
 }
 
 function checkedTimeout(timeoutMs: unknown, where: string): number {
-  if (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMER_MS)
-    throw new TypeError(`${where}: timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
-  return timeoutMs;
+  return wholeMs(timeoutMs, "timeoutMs", where);
 }
 
 function retryPolicy(retry: RetryOptions | false | undefined, where: string): Required<RetryOptions> | undefined {
@@ -150,8 +169,10 @@ function retryPolicy(retry: RetryOptions | false | undefined, where: string): Re
   const given = Object.entries(retry ?? {}).filter(([, value]) => value !== undefined);
   const policy = { ...DEFAULT_RETRY, ...Object.fromEntries(given) } as Required<RetryOptions>;
   for (const [key, value] of Object.entries(policy))
-    if (!Number.isInteger(value) || value < (key === "attempts" ? 1 : 0) || value > MAX_TIMER_MS)
-      throw new TypeError(`${where}: retry.${key} must be a whole number${key === "attempts" ? " from 1" : " of milliseconds"}`);
+    if (key === "attempts") {
+      if (!Number.isInteger(value) || value < 1 || value > 100)
+        throw new TypeError(`${where}: retry.attempts must be a whole number from 1 to 100`);
+    } else wholeMs(value, `retry.${key}`, where, 0);
   return policy;
 }
 
@@ -168,7 +189,9 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 function isTransient(status: number): boolean {
   if (!(status >= 100 && status <= 599)) return false; // not an HTTP status: nothing to wait out
   const text = String(status);
-  return transientStatuses.some((pattern) => pattern === text || (pattern.endsWith("XX") && pattern[0] === text[0] && text.length === 3));
+  return transientStatuses.some(
+    (pattern) => pattern === text || (pattern.endsWith("XX") && pattern[0] === text[0] && text.length === 3),
+  );
 }
 
 /** An answer whose status (or GREEN-API's code) the spec calls transient: worth sending again. */
@@ -185,7 +208,11 @@ function unsafeIntegers(text: string): string[] {
 
 /** Thrown inside a call when an answer is larger than the method can need. */
 class TooLarge extends Error {
-  constructor(readonly status: number, readonly limit: number, readonly start: string) {
+  constructor(
+    readonly status: number,
+    readonly limit: number,
+    readonly start: string,
+  ) {
     super(`the answer is larger than the ${limit} bytes this method can need`);
   }
 }
@@ -194,7 +221,12 @@ class TooLarge extends Error {
 const utf8 = new TextDecoder();
 
 /** Reads a body up to `limit` bytes as text; past it, stops reading, which closes the connection. */
-async function readBounded(body: ReadableStream<Uint8Array> | null | undefined, limit: number, status: number, signal?: AbortSignal) {
+async function readBounded(
+  body: ReadableStream<Uint8Array> | null | undefined,
+  limit: number,
+  status: number,
+  signal?: AbortSignal,
+) {
   const read = await readBytes(body, limit, signal);
   // Decoded once, as fetch's own text() does: per-chunk strings joined cost more memory.
   if ("bytes" in read) return utf8.decode(read.bytes);
@@ -251,32 +283,53 @@ export function createCore(config: CoreConfig) {
   retryPolicy(retry, where);
   const baseUrl = checkedBaseUrl(config.baseUrl, where);
   const customFetch = config.fetch;
-  const fetchImpl: (request: Request) => Promise<Response> = customFetch ? (request) => customFetch(request) : (request) => globalThis.fetch(request);
+  const fetchImpl: (request: Request) => Promise<Response> = customFetch
+    ? (request) => customFetch(request)
+    : (request) => globalThis.fetch(request);
   // A partner client's instance clients share its openapi-fetch client, so that its middleware
   // (`partner.raw.use`, `useExample`) applies to them too; each request names its own base URL.
   const raw = config.raw ?? createClient<paths>({ baseUrl });
-  const own = secretParameters.flatMap((name) => (typeof pathValues[name] === "string" ? [pathValues[name] as string] : []));
+  const own = secretParameters.flatMap((name) =>
+    typeof pathValues[name] === "string" ? [pathValues[name] as string] : [],
+  );
   const secrets = [...own, ...(config.alsoMask ?? [])];
   const mask = masker(secrets);
 
   /** The request's URL with every secret path value masked: safe to print. */
   const urlOf = (op: Operation, values: Record<string, string | number>) =>
-    baseUrl + op.path.replace(/\{(\w+)\}/g, (_, name: string) => ((secretParameters as readonly string[]).includes(name) ? "***" : encodeURIComponent(String(values[name]))));
+    baseUrl +
+    op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      (secretParameters as readonly string[]).includes(name) ? "***" : encodeURIComponent(String(values[name])),
+    );
 
   /**
    * Sends `op` with `input` as its body. `params` holds what varies per call: path values beyond
    * the core's own (deleteNotification's `receiptId`) and the query (receiveNotification's `receiveTimeout`).
    */
-  async function execute<T>(op: Operation, input: unknown, call: CallOptions = {}, params: CallParams = {}): Promise<PartnerResult<T>> {
+  async function execute<T>(
+    op: Operation,
+    input: unknown,
+    call: CallOptions = {},
+    params: CallParams = {},
+  ): Promise<PartnerResult<T>> {
     const { operationId } = op;
     const values = { ...params.path, ...pathValues };
-    const query = new URLSearchParams(Object.entries(params.query ?? {}).map(([key, value]) => [key, String(value)])).toString();
+    const query = new URLSearchParams(
+      Object.entries(params.query ?? {}).map(([key, value]) => [key, String(value)]),
+    ).toString();
     const url = urlOf(op, values) + (query ? `?${query}` : "");
     const { body, violations } = serialise(op, input, mask);
     if (violations.length) {
       const listed = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => v.message);
       const message = `${operationId} was not sent: ${listed.join("; ")}${tooMany(violations.length, MESSAGE_VIOLATIONS)}`;
-      return { error: failure<InvalidRequestError>("invalid-request", message, { operationId, sent: "no", attempts: 0, violations }) };
+      return {
+        error: failure<InvalidRequestError>("invalid-request", message, {
+          operationId,
+          sent: "no",
+          attempts: 0,
+          violations,
+        }),
+      };
     }
     // A secret the body sends (webhookUrlToken) is masked in whatever the answer echoes of it.
     const sent = body === undefined ? [] : secretValuesIn(body);
@@ -286,7 +339,14 @@ export function createCore(config: CoreConfig) {
     if (call.signal?.aborted) {
       const message = `${operationId} was not sent: the caller's signal was already aborted`;
       const cause = maskedCause(call.signal.reason, callMask);
-      return { error: failure<TimeoutError>("timeout", message, { operationId, sent: "no", attempts: 0, url, by: "signal", timeoutMs: limit }, cause) };
+      return {
+        error: failure<TimeoutError>(
+          "timeout",
+          message,
+          { operationId, sent: "no", attempts: 0, url, by: "signal", timeoutMs: limit },
+          cause,
+        ),
+      };
     }
     // One controller per call for the deadline. The caller's signal joins through AbortSignal.any,
     // which holds no listener on it: a signal shared by many calls collects no listeners (and no
@@ -298,7 +358,17 @@ export function createCore(config: CoreConfig) {
     const endsAt = Date.now() + limit;
     try {
       for (let attempt = 1; ; attempt++) {
-        const { result, transport } = await once<T>(op, body, { path: values, query: params.query }, signal, ended, url, attempt, limit, callMask);
+        const { result, transport } = await once<T>(
+          op,
+          body,
+          { path: values, query: params.query },
+          signal,
+          ended,
+          url,
+          attempt,
+          limit,
+          callMask,
+        );
         if (!result.error || !policy || attempt >= policy.attempts) return result;
         // Only a transport failure, or a status the spec calls transient, is sent again.
         if (!transport && !transientAnswer(result.error)) return result;
@@ -326,7 +396,14 @@ export function createCore(config: CoreConfig) {
   ): Promise<{ result: PartnerResult<T>; transport: boolean }> {
     const { operationId } = op;
     const wire: Wire = { started: false, errorText: "", bodyFailed: false };
-    const answered = (status: number, headers: Headers | undefined) => ({ operationId, sent: "yes" as Sent, attempts, status, url, ...retryAfterOf(headers) });
+    const answered = (status: number, headers: Headers | undefined) => ({
+      operationId,
+      sent: "yes" as Sent,
+      attempts,
+      status,
+      url,
+      ...retryAfterOf(headers),
+    });
     const done = (result: PartnerResult<T>, transport = false) => ({ result, transport });
 
     // Sizes are checked before openapi-fetch reads anything: it reads a non-2xx body whole.
@@ -335,7 +412,12 @@ export function createCore(config: CoreConfig) {
       // The deadline holds even for a fetch that ignores its Request's signal.
       // The global fetch ends on the Request's signal; any other is raced with it too (and a fetch
       // that answers synchronously, or throws, is still a promise here).
-      const response = customFetch ? await untilAborted(Promise.resolve().then(() => fetchImpl(request)), signal) : await fetchImpl(request);
+      const response = customFetch
+        ? await untilAborted(
+            Promise.resolve().then(() => fetchImpl(request)),
+            signal,
+          )
+        : await fetchImpl(request);
       wire.status = response.status;
       wire.headers = response.headers;
       const length = Number(response.headers.get("Content-Length") ?? 0);
@@ -355,18 +437,22 @@ export function createCore(config: CoreConfig) {
     };
 
     try {
-      const { data, response } = await raw.request(op.method.toLowerCase() as "post", op.path as never, {
-        baseUrl,
-        params,
-        body: body as never,
-        bodySerializer: (serialised: unknown) => serialised as string, // serialised once, in serialise()
-        parseAs: "stream",
-        // Following a redirect would send the call, and the token, a second time.
-        redirect: "manual",
-        // On the Request itself, so that any fetch honouring its Request obeys the deadline.
-        signal,
-        fetch: bounded,
-      } as never);
+      const { data, response } = await raw.request(
+        op.method.toLowerCase() as "post",
+        op.path as never,
+        {
+          baseUrl,
+          params,
+          body: body as never,
+          bodySerializer: (serialised: unknown) => serialised as string, // serialised once, in serialise()
+          parseAs: "stream",
+          // Following a redirect would send the call, and the token, a second time.
+          redirect: "manual",
+          // On the Request itself, so that any fetch honouring its Request obeys the deadline.
+          signal,
+          fetch: bounded,
+        } as never,
+      );
       // The status that arrived (a copy of the answer cannot carry one outside 200-599).
       if (!response.ok) return done(fromFailure(wire.status ?? response.status, response.headers), false);
       let text: string;
@@ -375,10 +461,21 @@ export function createCore(config: CoreConfig) {
         // is compressed: then the plain read is bounded, and the stream is counted otherwise.
         // Only the global fetch is known to hold a body to its declared length, and to end its
         // read on the Request's signal: any other fetch's body is counted and raced with the signal.
-        const declared = !customFetch && response.headers.get("Content-Length") !== null && response.headers.get("Content-Encoding") === null;
-        text = declared ? await response.text() : await readBounded(data as ReadableStream<Uint8Array> | undefined, op.maxResponseBytes, response.status, signal);
+        const declared =
+          !customFetch &&
+          response.headers.get("Content-Length") !== null &&
+          response.headers.get("Content-Encoding") === null;
+        text = declared
+          ? await response.text()
+          : await readBounded(
+              data as ReadableStream<Uint8Array> | undefined,
+              op.maxResponseBytes,
+              response.status,
+              signal,
+            );
       } catch (thrown) {
-        if (thrown instanceof TooLarge) return done(unexpected(thrown.message, thrown.start, response.status, response.headers));
+        if (thrown instanceof TooLarge)
+          return done(unexpected(thrown.message, thrown.start, response.status, response.headers));
         wire.bodyFailed = true;
         throw thrown;
       }
@@ -392,7 +489,14 @@ export function createCore(config: CoreConfig) {
       if (thrown instanceof TooLarge) {
         const fields = { operationId, sent: "yes" as Sent, attempts, status: thrown.status, url };
         const message = `${operationId} failed: ${thrown.message} (HTTP ${thrown.status}); the connection was closed`;
-        if (thrown.status >= 200 && thrown.status < 300) return done({ error: failure<UnexpectedResponseError>("unexpected-response", message, { ...fields, reason: thrown.message, excerpt: "" }) });
+        if (thrown.status >= 200 && thrown.status < 300)
+          return done({
+            error: failure<UnexpectedResponseError>("unexpected-response", message, {
+              ...fields,
+              reason: thrown.message,
+              excerpt: "",
+            }),
+          });
         return done({ error: failure<HttpError>("http", message, { ...fields, excerpt: "" }) });
       }
       const cause = maskedCause(thrown, mask);
@@ -401,9 +505,24 @@ export function createCore(config: CoreConfig) {
       if (signal.aborted) {
         const by = ended.by ?? "signal";
         const sent: Sent = answeredYet ? "yes" : wire.started ? "maybe" : "no";
-        const effect = sent === "no" ? "; nothing was sent" : sent === "yes" ? "; GREEN-API received it" : `; it may have taken effect${unsafe}`;
-        const message = by === "timeout" ? `${operationId} got no whole answer within ${limit} ms from ${url}${effect}` : `${operationId} was aborted by the caller's signal${effect}`;
-        return done({ error: failure<TimeoutError>("timeout", message, { operationId, sent, attempts, url, by, timeoutMs: limit }, cause) });
+        const effect =
+          sent === "no"
+            ? "; nothing was sent"
+            : sent === "yes"
+              ? "; GREEN-API received it"
+              : `; it may have taken effect${unsafe}`;
+        const message =
+          by === "timeout"
+            ? `${operationId} got no whole answer within ${limit} ms from ${url}${effect}`
+            : `${operationId} was aborted by the caller's signal${effect}`;
+        return done({
+          error: failure<TimeoutError>(
+            "timeout",
+            message,
+            { operationId, sent, attempts, url, by, timeoutMs: limit },
+            cause,
+          ),
+        });
       }
       let root: Error = cause; // the innermost cause says what happened ("connect ECONNREFUSED ...")
       while (root.cause instanceof Error) root = root.cause;
@@ -418,38 +537,78 @@ export function createCore(config: CoreConfig) {
       }
       if (answeredYet) {
         const message = `${operationId} lost the connection while reading the answer (HTTP ${wire.status}) from ${url} (${root.message}); GREEN-API received it`;
-        return done({ error: failure<NetworkError>("network", message, { operationId, sent: "yes", attempts, url }, cause) }, true);
+        return done(
+          { error: failure<NetworkError>("network", message, { operationId, sent: "yes", attempts, url }, cause) },
+          true,
+        );
       }
       if (!wire.started || notConnected(root)) {
         const message = wire.started
           ? `${operationId} could not connect to ${url} (${root.message}); nothing was sent`
           : `${operationId} was not sent: it failed before any request was made (${root.message})`;
-        return done({ error: failure<NetworkError>("network", message, { operationId, sent: "no", attempts, url }, cause) }, wire.started);
+        return done(
+          { error: failure<NetworkError>("network", message, { operationId, sent: "no", attempts, url }, cause) },
+          wire.started,
+        );
       }
       const message = `${operationId} could not reach ${url} or lost the answer (${root.message}); it may have taken effect${unsafe}`;
-      return done({ error: failure<NetworkError>("network", message, { operationId, sent: "maybe", attempts, url }, cause) }, true);
+      return done(
+        { error: failure<NetworkError>("network", message, { operationId, sent: "maybe", attempts, url }, cause) },
+        true,
+      );
     }
 
-    function apiError(parsed: { code: number; description: string }, status: number, headers: Headers | undefined): Fail {
+    function apiError(
+      parsed: { code: number; description: string },
+      status: number,
+      headers: Headers | undefined,
+    ): Fail {
       const safe = mask.value(parsed) as ApiError["body"];
       // Read from the answer itself: the masked copy keeps the first 100 fields only.
       const description = mask.within(parsed, parsed.description);
       const message = `${operationId}: GREEN-API answered ${parsed.code} ${cut(description, 200)} (HTTP ${status})`;
-      return { error: failure<ApiError>("api", message, { code: parsed.code, description, body: safe, ...answered(status, headers) }) };
+      return {
+        error: failure<ApiError>("api", message, {
+          code: parsed.code,
+          description,
+          body: safe,
+          ...answered(status, headers),
+        }),
+      };
     }
 
     /** A 466's quota objects: an `api` error whose message says which quota ran out. */
     function quotaError(parsed: NonNullable<ApiError["quota"]>, status: number, headers: Headers | undefined): Fail {
       const quota = mask.value(parsed) as NonNullable<ApiError["quota"]>;
       const which = [quota.invokeStatus, quota.correspondentsStatus].filter((q) => q && typeof q === "object");
-      const description = which.map((q) => [q!.status, q!.description, q!.used != null && q!.total != null ? `${q!.used} of ${q!.total} used` : ""].filter(Boolean).join(": ")).join("; ");
+      const description = which
+        .map((q) =>
+          [q!.status, q!.description, q!.used != null && q!.total != null ? `${q!.used} of ${q!.total} used` : ""]
+            .filter(Boolean)
+            .join(": "),
+        )
+        .join("; ");
       const message = `${operationId}: GREEN-API answered ${status}, a quota is used up: ${cut(description, 300)}`;
-      return { error: failure<ApiError>("api", message, { code: status, description: cut(description, 300), body: quota as Record<string, unknown>, quota, ...answered(status, headers) }) };
+      return {
+        error: failure<ApiError>("api", message, {
+          code: status,
+          description: cut(description, 300),
+          body: quota as Record<string, unknown>,
+          quota,
+          ...answered(status, headers),
+        }),
+      };
     }
 
     function unexpected(reason: string, text: string, status: number, headers: Headers | undefined): Fail {
       const message = `${operationId} got an answer that is not in the contract (HTTP ${status}): ${mask(reason)}`;
-      return { error: failure<UnexpectedResponseError>("unexpected-response", message, { reason: mask(reason), excerpt: mask.excerpt(text), ...answered(status, headers) }) };
+      return {
+        error: failure<UnexpectedResponseError>("unexpected-response", message, {
+          reason: mask(reason),
+          excerpt: mask.excerpt(text),
+          ...answered(status, headers),
+        }),
+      };
     }
 
     // Partner methods answer failures with HTTP 200 too (`x-failure-style: inside-200`): the body,
@@ -467,8 +626,15 @@ export function createCore(config: CoreConfig) {
       if (op.validateSuccess(parsed)) return { data: parsed as T };
       const errors = op.validateSuccess.errors ?? [];
       if (!errorFirst && validatePartnerError(parsed)) return apiError(parsed as ApiError, status, headers);
-      const why = errors.slice(0, 3).map((e) => `${e.instancePath || "body"} ${e.keyword === "required" ? `lacks ${String(e.params.missingProperty)}` : rule(e)}`);
-      const digits = errors.some((e) => e.keyword === "maximum" && e.params.limit === Number.MAX_SAFE_INTEGER) ? unsafeIntegers(text) : [];
+      const why = errors
+        .slice(0, 3)
+        .map(
+          (e) =>
+            `${e.instancePath || "body"} ${e.keyword === "required" ? `lacks ${String(e.params.missingProperty)}` : rule(e)}`,
+        );
+      const digits = errors.some((e) => e.keyword === "maximum" && e.params.limit === Number.MAX_SAFE_INTEGER)
+        ? unsafeIntegers(text)
+        : [];
       const reason = digits.length
         ? `it holds ${digits.join(", ")}, beyond 2^53 - 1: JSON in JavaScript cannot carry it exactly, so it is not handed back rounded`
         : `not what ${operationId} answers (${why.join("; ")}${tooMany(errors.length, 3)})`;
@@ -486,7 +652,9 @@ export function createCore(config: CoreConfig) {
       if (validatePartnerError(parsed)) return apiError(parsed as ApiError, status, headers);
       if (isQuotaBody(parsed)) return quotaError(parsed, status, headers);
       const message = `${operationId} failed with HTTP ${status}${text ? `: ${mask.excerpt(text)}` : " and no body"}`;
-      return { error: failure<HttpError>("http", message, { excerpt: mask.excerpt(text), ...answered(status, headers) }) };
+      return {
+        error: failure<HttpError>("http", message, { excerpt: mask.excerpt(text), ...answered(status, headers) }),
+      };
     }
   }
 
@@ -498,7 +666,9 @@ export function createExecutor(options: ExecutorOptions) {
   const where = "createPartnerClient";
   const { partnerToken } = options ?? ({} as ExecutorOptions);
   if (typeof partnerToken !== "string" || partnerToken === "")
-    throw new TypeError(`${where}: partnerToken is required, as a non-empty string (the partner's API key from GREEN-API support)`);
+    throw new TypeError(
+      `${where}: partnerToken is required, as a non-empty string (the partner's API key from GREEN-API support)`,
+    );
   // Refused at once, and never printed: a token that breaks the rule could change the request's path.
   if (!validatePartnerToken(partnerToken)) throw new TypeError(`${where}: partnerToken ${partnerTokenRule}`);
   return createCore({ ...options, where, baseUrl: options.baseUrl ?? defaultBaseUrl, pathValues: { partnerToken } });
@@ -544,19 +714,3 @@ function retryAfterOf(headers: Headers | undefined): { retryAfterMs?: number } {
   const retryAfterMs = parseRetryAfter(headers?.get("Retry-After") ?? null);
   return retryAfterMs === undefined ? {} : { retryAfterMs };
 }
-
-/** Waits, unless the signal aborts first; says whether the whole wait passed. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const done = (passed: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      resolve(passed);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-

@@ -24,9 +24,6 @@ export {
   authorizeByQr,
   authorizeByPhone,
   qrDataUrl,
-  receiveNotifications,
-  type ReceiveNotificationsOptions,
-  type ReceivedNotification,
   type InstanceClient,
   type InstanceCore,
   type InstanceClientOptions,
@@ -49,7 +46,14 @@ export {
   type ReceiveNotificationAnswer,
   type DeleteNotificationAnswer,
 } from "./instance.js";
-export { DEFAULT_TIMEOUT_MS, parseRetryAfter, type CallOptions, type RetryOptions, type TransportOptions } from "./executor.js";
+export { receiveNotifications, type ReceiveNotificationsOptions, type ReceivedNotification } from "./polling.js";
+export {
+  DEFAULT_TIMEOUT_MS,
+  parseRetryAfter,
+  type CallOptions,
+  type RetryOptions,
+  type TransportOptions,
+} from "./executor.js";
 export type {
   ApiError,
   CreateInstanceError,

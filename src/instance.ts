@@ -4,12 +4,26 @@ import type { Client } from "openapi-fetch";
 import * as operations from "../generated/operations.js";
 import type { operations as Operations, paths } from "../generated/types.js";
 import { validateApiTokenInstance, validateIdInstance } from "../generated/validators.js";
-import { type PartnerClientError, type PartnerResult, type TimeoutError, type UnexpectedResponseError, failure } from "./errors.js";
+import {
+  type PartnerClientError,
+  type PartnerResult,
+  type TimeoutError,
+  type UnexpectedResponseError,
+  failure,
+} from "./errors.js";
 import { type CallOptions, type Operation, type TransportOptions, createCore, transientAnswer } from "./executor.js";
+import { sleep, wholeMs } from "./timing.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
-type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends { 200: { content: { "application/json": infer A } } } ? A : never;
-type Body<Op extends keyof Operations> = Operations[Op]["requestBody"] extends { content: { "application/json": infer B } } | undefined ? B : never;
+type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends {
+  200: { content: { "application/json": infer A } };
+}
+  ? A
+  : never;
+type Body<Op extends keyof Operations> = Operations[Op]["requestBody"] extends
+  { content: { "application/json": infer B } } | undefined
+  ? B
+  : never;
 
 /** `{stateInstance}`, or `null` while the instance is still being created (up to about 5 minutes). */
 export type GetStateInstanceAnswer = Answer<"getStateInstance">;
@@ -48,7 +62,10 @@ export interface InstanceClient {
   /** A QR code to link a phone (`type: "qrCode"`, a base64 PNG: see `qrDataUrl`), `alreadyLogged` or `error`. */
   qr(options?: CallOptions): Promise<PartnerResult<QrAnswer>>;
   /** WhatsApp: a pairing code for the phone number (digits, international, no `+`). Never resent: each call issues a new code. */
-  getAuthorizationCode(request: GetAuthorizationCodeRequest, options?: CallOptions): Promise<PartnerResult<AuthorizationCodeAnswer>>;
+  getAuthorizationCode(
+    request: GetAuthorizationCodeRequest,
+    options?: CallOptions,
+  ): Promise<PartnerResult<AuthorizationCodeAnswer>>;
   /** The instance's settings. `webhookUrlToken` comes back in clear: a secret. */
   getSettings(options?: CallOptions): Promise<PartnerResult<InstanceSettingsAnswer>>;
   /** Changes settings (at least one); the instance restarts and takes up to 5 minutes to apply them. Never resent. */
@@ -60,7 +77,10 @@ export interface InstanceClient {
   /** The next notification of the queue (`null`: none within `receiveTimeout`); only when `webhookUrl` is `""`. */
   receiveNotification(options?: ReceiveNotificationOptions): Promise<PartnerResult<ReceiveNotificationAnswer>>;
   /** Deletes a received notification by its `receiptId`, once it is handled. */
-  deleteNotification(request: { receiptId: number }, options?: CallOptions): Promise<PartnerResult<DeleteNotificationAnswer>>;
+  deleteNotification(
+    request: { receiptId: number },
+    options?: CallOptions,
+  ): Promise<PartnerResult<DeleteNotificationAnswer>>;
   /** The instance's id. */
   idInstance: number;
   /** The base URL in use (the instance's `apiUrl`). */
@@ -72,15 +92,29 @@ export interface InstanceClient {
 const WHERE = "createInstanceClient";
 
 /** The instance family's core: checks the instance's id, token and host, and builds the executor. */
-export function createInstanceCore(options: InstanceClientOptions, shared: { alsoMask?: readonly string[]; raw?: Client<paths> } = {}) {
+export function createInstanceCore(
+  options: InstanceClientOptions,
+  shared: { alsoMask?: readonly string[]; raw?: Client<paths> } = {},
+) {
   const { idInstance, apiTokenInstance } = options ?? ({} as InstanceClientOptions);
   if (typeof idInstance !== "number" || !validateIdInstance(idInstance))
-    throw new TypeError(`${WHERE}: idInstance must be a whole number from 1 to 2^53 - 1 (the id createInstance or getInstances gave)`);
+    throw new TypeError(
+      `${WHERE}: idInstance must be a whole number from 1 to 2^53 - 1 (the id createInstance or getInstances gave)`,
+    );
   if (typeof apiTokenInstance !== "string")
-    throw new TypeError(`${WHERE}: apiTokenInstance is required, as a string (from createInstance, getInstances or the console)`);
+    throw new TypeError(
+      `${WHERE}: apiTokenInstance is required, as a string (from createInstance, getInstances or the console)`,
+    );
   // Refused at once, and never printed: a token that breaks the rule could change the request's path.
-  if (!validateApiTokenInstance(apiTokenInstance)) throw new TypeError(`${WHERE}: apiTokenInstance ${operations.parameterRules.apiTokenInstance}`);
-  const core = createCore({ ...options, where: WHERE, baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl, pathValues: { idInstance, apiTokenInstance }, ...shared });
+  if (!validateApiTokenInstance(apiTokenInstance))
+    throw new TypeError(`${WHERE}: apiTokenInstance ${operations.parameterRules.apiTokenInstance}`);
+  const core = createCore({
+    ...options,
+    where: WHERE,
+    baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl,
+    pathValues: { idInstance, apiTokenInstance },
+    ...shared,
+  });
   return { ...core, idInstance };
 }
 
@@ -107,9 +141,15 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
       if (receiveTimeout === undefined) return core.execute(operations.receiveNotification, undefined, call);
       // A long poll gets the time GREEN-API holds it open, unless the call says otherwise.
       const timeoutMs = call.timeoutMs ?? receiveTimeout * 1000 + LONG_POLL_MARGIN_MS;
-      return core.execute(operations.receiveNotification, undefined, { ...call, timeoutMs }, { query: { receiveTimeout } });
+      return core.execute(
+        operations.receiveNotification,
+        undefined,
+        { ...call, timeoutMs },
+        { query: { receiveTimeout } },
+      );
     },
-    deleteNotification: ({ receiptId }, call) => core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
+    deleteNotification: ({ receiptId }, call) =>
+      core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
     idInstance: core.idInstance,
     apiUrl: core.baseUrl,
     raw: core.raw,
@@ -145,8 +185,6 @@ const DEFAULT_WAIT_MS = 300_000;
 const DEFAULT_INTERVAL_MS = 3_000;
 /** The shortest pause between polls: short enough for tests against a mock, long enough never to spin. */
 const MIN_INTERVAL_MS = 100;
-/** The shortest cycle of receiveNotifications on an empty queue or after a failure. */
-const MIN_RECEIVE_MS = 1_000;
 
 /**
  * Answers that mean "not yet" to a wait on `op`, not failure: a lost connection, a poll that
@@ -154,7 +192,7 @@ const MIN_RECEIVE_MS = 1_000;
  * a starting instance gives (`x-not-ready-statuses`: 400 "starting"/"expired", 499). 401, 403,
  * 466 and the rest end the wait.
  */
-function notYet(error: PartnerClientError, op: Pick<Operation, "notReadyStatuses">): boolean {
+export function notYet(error: PartnerClientError, op: Pick<Operation, "notReadyStatuses">): boolean {
   if (error.kind === "network" || error.kind === "timeout") return true;
   if (error.kind !== "api" && error.kind !== "http") return false;
   return transientAnswer(error) || op.notReadyStatuses.includes(String(error.status));
@@ -171,14 +209,24 @@ async function pollUntil<T, R>(
 ): Promise<PartnerResult<R>> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError(`${name}: timeoutMs must be a whole number of milliseconds above 0`);
-  if (!Number.isInteger(intervalMs) || intervalMs < MIN_INTERVAL_MS) throw new TypeError(`${name}: intervalMs must be a whole number of milliseconds, at least ${MIN_INTERVAL_MS}`);
+  wholeMs(timeoutMs, "timeoutMs", name);
+  wholeMs(intervalMs, "intervalMs", name, MIN_INTERVAL_MS);
   const endsAt = Date.now() + timeoutMs;
   const { signal } = options;
   let attempts = 0;
   const ended = (by: "timeout" | "signal", operationId: string): PartnerResult<R> => {
-    const message = by === "signal" ? `${name} was stopped by the caller's signal` : `${name} did not reach its goal within ${timeoutMs} ms`;
-    const error = failure<TimeoutError>("timeout", message, { operationId, sent: attempts ? "yes" : "no", attempts, url: "", by, timeoutMs });
+    const message =
+      by === "signal"
+        ? `${name} was stopped by the caller's signal`
+        : `${name} did not reach its goal within ${timeoutMs} ms`;
+    const error = failure<TimeoutError>("timeout", message, {
+      operationId,
+      sent: attempts ? "yes" : "no",
+      attempts,
+      url: "",
+      by,
+      timeoutMs,
+    });
     return { error: Object.assign(error, lastSeen()) };
   };
   for (;;) {
@@ -196,18 +244,8 @@ async function pollUntil<T, R>(
       if (decided) return { data: decided.done };
     }
     const wait = Math.min(intervalMs, endsAt - Date.now());
-    if (wait > 0 && !(await pause(wait, signal))) return ended("signal", name);
+    if (wait > 0 && !(await sleep(wait, signal))) return ended("signal", name);
   }
-}
-
-/** Waits `ms`, unless the signal aborts first; says whether the whole wait passed. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (passed: boolean) => (clearTimeout(timer), signal?.removeEventListener("abort", onAbort), resolve(passed));
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -249,7 +287,10 @@ export interface AuthorizeByQrOptions extends WaitOptions {
  * otherwise, as GREEN-API recommends), hands each new code to `onQrCode`, and resolves when the
  * QR answers `alreadyLogged`. QR answers of type `error` mean "not yet".
  */
-export async function authorizeByQr(instance: Pick<InstanceClient, "qr">, options: AuthorizeByQrOptions): Promise<PartnerResult<{ authorized: true }>> {
+export async function authorizeByQr(
+  instance: Pick<InstanceClient, "qr">,
+  options: AuthorizeByQrOptions,
+): Promise<PartnerResult<{ authorized: true }>> {
   let shown: string | undefined;
   return pollUntil(
     "authorizeByQr",
@@ -283,61 +324,23 @@ export async function authorizeByPhone(
   const code = await instance.getAuthorizationCode({ phoneNumber }, { signal: options.signal });
   if (code.error) return code;
   if (!code.data.status || typeof code.data.code !== "string") {
-    const fields = { operationId: "getAuthorizationCode", sent: "yes" as const, attempts: 1, status: 200, url: "", excerpt: "", reason: "status is false" };
-    return { error: failure<UnexpectedResponseError>("unexpected-response", "authorizeByPhone: GREEN-API gave no pairing code (status false)", fields) };
+    const fields = {
+      operationId: "getAuthorizationCode",
+      sent: "yes" as const,
+      attempts: 1,
+      status: 200,
+      url: "",
+      excerpt: "",
+      reason: "status is false",
+    };
+    return {
+      error: failure<UnexpectedResponseError>(
+        "unexpected-response",
+        "authorizeByPhone: GREEN-API gave no pairing code (status false)",
+        fields,
+      ),
+    };
   }
   options.onCode(code.data.code);
   return waitForState(instance, "authorized", options) as Promise<PartnerResult<{ stateInstance: "authorized" }>>;
-}
-
-export interface ReceiveNotificationsOptions {
-  /** How long GREEN-API holds each request open for a notification, in seconds (5 to 60). Default 20. */
-  receiveTimeout?: number | undefined;
-  /** Pause after a failed read (a lost connection, a 5xx), in milliseconds; at least 1000. Default 5000. An empty queue is asked at most once a second. */
-  retryDelayMs?: number | undefined;
-  /** Ends the iteration (the notification being handled is not deleted). */
-  signal?: AbortSignal | undefined;
-}
-
-/** One notification received by polling: `body` is what a webhook would have posted. */
-export type ReceivedNotification = NonNullable<ReceiveNotificationAnswer>;
-
-/**
- * Receiving by polling (only when the instance's `webhookUrl` is `""`): yields each notification
- * of the instance's queue, and deletes it only once the loop body that handled it finished, when
- * the next one is asked for. A body that throws (or a `break`) leaves it in the queue, to come
- * again. Failures that pass (a lost connection, 429, 5xx) are waited out; any other failure (a
- * wrong token: 401) is thrown as the client's error, secrets masked.
- *
- * ```ts
- * for await (const { body } of receiveNotifications(instance, { signal })) await handle(body);
- * ```
- */
-export async function* receiveNotifications(
-  instance: Pick<InstanceClient, "receiveNotification" | "deleteNotification">,
-  options: ReceiveNotificationsOptions = {},
-): AsyncGenerator<ReceivedNotification, void, undefined> {
-  const { receiveTimeout = 20, retryDelayMs = 5_000, signal } = options;
-  if (!Number.isInteger(retryDelayMs) || retryDelayMs < MIN_RECEIVE_MS)
-    throw new TypeError(`receiveNotifications: retryDelayMs must be a whole number of milliseconds, at least ${MIN_RECEIVE_MS}`);
-  while (!signal?.aborted) {
-    const started = Date.now();
-    const received = await instance.receiveNotification({ receiveTimeout, signal });
-    if (received.error) {
-      if (signal?.aborted) return;
-      if (!notYet(received.error, operations.receiveNotification)) throw received.error;
-      if (!(await pause(retryDelayMs, signal))) return;
-      continue;
-    }
-    if (received.data === null) {
-      // The queue was empty for receiveTimeout seconds; a server that answers at once is not polled faster than once a second.
-      const early = MIN_RECEIVE_MS - (Date.now() - started);
-      if (early > 0 && !(await pause(early, signal))) return;
-      continue;
-    }
-    yield received.data;
-    // Reached only when the next one is asked for: the one yielded was handled.
-    const deleted = await instance.deleteNotification({ receiptId: received.data.receiptId }, { signal });
-    if (deleted.error && !signal?.aborted) throw deleted.error;
-  }
 }

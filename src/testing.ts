@@ -21,7 +21,8 @@ export type OperationId = keyof typeof examples;
 /** The spec's named examples of an operation's answers: a name that is not one does not compile. */
 export type ExampleName<Op extends OperationId> = keyof (typeof examples)[Op] & string;
 /** A named example, or several: each call takes the next, and the last one repeats (null, starting, notAuthorized, ...). */
-export type ExampleSequence<Op extends OperationId> = ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]];
+export type ExampleSequence<Op extends OperationId> =
+  ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]];
 /** Which named example(s) each operation answers with; unnamed operations answer their first example. */
 export type ExampleChoice = { [Op in OperationId]?: ExampleSequence<Op> };
 
@@ -36,7 +37,9 @@ export interface MockServer {
  * method, each request validated (a bad one gets the spec's 400), no CORS, log lines masked. For
  * a test suite's global set-up; `port` 0 or absent picks a free one.
  */
-export async function startMock(options: { port?: number | undefined; onLog?: ((line: string) => void) | undefined } = {}): Promise<MockServer> {
+export async function startMock(
+  options: { port?: number | undefined; onLog?: ((line: string) => void) | undefined } = {},
+): Promise<MockServer> {
   const { url, stop } = await startMockServer({ port: options.port ?? 0, onLog: options.onLog ?? (() => {}) });
   return { url, stop };
 }
@@ -57,7 +60,9 @@ function sequence(names: string | readonly string[]): () => string {
 /** The path of a request as the operation's template with its parameters' values, or undefined. */
 function matcher(op: Operation) {
   const names: string[] = [];
-  const source = op.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => (names.push(name), "([^/]*)"));
+  const source = op.path
+    .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+    .replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => (names.push(name), "([^/]*)"));
   // Anchored at the end only: an apiUrl may carry a path of its own (MAX's `/v3`).
   const pattern = new RegExp(`${source}$`);
   return (path: string) => {
@@ -72,7 +77,11 @@ const matchers = operationList.map((op) => ({ op, match: matcher(op) }));
  * the named example, or each call the next of several, whether the client points at
  * `startMock()`'s URL or uses `mockFetch()` (both read the `Prefer` header this sets). Returns the undo.
  */
-export function useExample<Op extends OperationId>(client: { raw: Client<paths> }, operationId: Op, names: ExampleSequence<Op>): () => void {
+export function useExample<Op extends OperationId>(
+  client: { raw: Client<paths> },
+  operationId: Op,
+  names: ExampleSequence<Op>,
+): () => void {
   for (const name of typeof names === "string" ? [names] : names) exampleOf(operationId, name);
   const op = operationList.find((o) => o.operationId === operationId)!;
   const match = matcher(op);
@@ -101,14 +110,21 @@ function checked(op: Operation, name: string, example: NamedExample): NamedExamp
   const json = example.mediaType.includes("json");
   const fits = !json
     ? typeof example.value === "string"
-    : validatePartnerError(example.value) || (example.status === 466 && validateQuotaExceededError(example.value)) || (example.status === 200 && op.validateSuccess(example.value));
-  if (!fits) throw new Error(`mockFetch: the example ${op.operationId}/${name} does not match the spec's schema for HTTP ${example.status}`);
+    : validatePartnerError(example.value) ||
+      (example.status === 466 && validateQuotaExceededError(example.value)) ||
+      (example.status === 200 && op.validateSuccess(example.value));
+  if (!fits)
+    throw new Error(
+      `mockFetch: the example ${op.operationId}/${name} does not match the spec's schema for HTTP ${example.status}`,
+    );
   return example;
 }
 
 /** A path value checked by its parameter's validator, compiled from the spec (`validatePartnerToken`, `validateIdInstance`, ...). */
 function validPathValue(name: string, value: string): boolean {
-  const validate = (validators as unknown as Record<string, Validator | undefined>)[`validate${name[0]!.toUpperCase()}${name.slice(1)}`];
+  const validate = (validators as unknown as Record<string, Validator | undefined>)[
+    `validate${name[0]!.toUpperCase()}${name.slice(1)}`
+  ];
   if (!validate) return true;
   return validate(value) || (/^\d+$/.test(value) && validate(Number(value)));
 }
@@ -122,11 +138,15 @@ function validPathValue(name: string, value: string): boolean {
  * unknown path with 404. Every answer is validated against the spec before it is given.
  */
 export function mockFetch(choice: ExampleChoice = {}): typeof fetch {
-  const chosen = new Map(Object.entries(choice).map(([operationId, names]) => [operationId, sequence(names as string | string[])]));
+  const chosen = new Map(
+    Object.entries(choice).map(([operationId, names]) => [operationId, sequence(names as string | string[])]),
+  );
   return async (input, init) => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;
-    const found = matchers.map(({ op, match }) => ({ op, values: match(path) })).find((m) => m.values && m.op.method === request.method);
+    const found = matchers
+      .map(({ op, match }) => ({ op, values: match(path) }))
+      .find((m) => m.values && m.op.method === request.method);
     if (!found) return new Response("Not Found", { status: 404 });
     const { op, values } = found as { op: Operation & { operationId: OperationId }; values: Record<string, string> };
     const named = examples[op.operationId] as Record<string, NamedExample>;
@@ -165,10 +185,15 @@ export interface DeliverWebhookOptions {
  * charset=utf-8`, the token as a Bearer `Authorization`), and resolves with the receiver's answer.
  * `notification` is a named example of the spec, or a body of your own.
  */
-export function deliverWebhook(url: string | URL, notification: NotificationExampleName | Notification, options: DeliverWebhookOptions = {}): Promise<Response> {
+export function deliverWebhook(
+  url: string | URL,
+  notification: NotificationExampleName | Notification,
+  options: DeliverWebhookOptions = {},
+): Promise<Response> {
   let body: unknown = notification;
   if (typeof notification === "string") {
-    if (!Object.hasOwn(notificationExamples, notification)) throw new TypeError(`the spec has no notification example ${JSON.stringify(notification)}`);
+    if (!Object.hasOwn(notificationExamples, notification))
+      throw new TypeError(`the spec has no notification example ${JSON.stringify(notification)}`);
     body = notificationExamples[notification];
   }
   const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };

@@ -6,9 +6,11 @@ import type { Violation } from "./errors.js";
 
 /** What a violated rule asks for, in plain words. */
 export function rule({ keyword, params }: ValidationError): string {
-  if (/^(exclusiveM|m)(inimum|aximum)$/.test(keyword)) return `must be ${String(params.comparison)} ${String(params.limit)}`;
+  if (/^(exclusiveM|m)(inimum|aximum)$/.test(keyword))
+    return `must be ${String(params.comparison)} ${String(params.limit)}`;
   if (keyword === "type") return `must be ${String(params.type)}`;
-  if (keyword === "enum") return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (keyword === "enum")
+    return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   if (keyword === "const") return `must be ${JSON.stringify(params.allowedValue)}`;
   if (keyword === "minProperties") return `must have at least ${String(params.limit)} field`;
   if (keyword === "pattern") return "is not in the expected form";
@@ -24,10 +26,19 @@ export function check(validate: Validator, value: unknown, subject: string, owne
   if (validate(value)) return [];
   return (validate.errors ?? []).map((error) => {
     const path = error.instancePath.split("/").filter(Boolean);
-    const named = error.keyword === "additionalProperties" ? error.params.additionalProperty : error.keyword === "required" ? error.params.missingProperty : undefined;
+    const named =
+      error.keyword === "additionalProperties"
+        ? error.params.additionalProperty
+        : error.keyword === "required"
+          ? error.params.missingProperty
+          : undefined;
     const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
     const message =
-      error.keyword === "additionalProperties" ? `${field} is not a field of ${owner}` : error.keyword === "required" ? `${field} is required` : `${field} ${rule(error)}`;
+      error.keyword === "additionalProperties"
+        ? `${field} is not a field of ${owner}`
+        : error.keyword === "required"
+          ? `${field} is required`
+          : `${field} ${rule(error)}`;
     return { field, rule: error.keyword, message };
   });
 }

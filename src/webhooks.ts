@@ -19,6 +19,7 @@ import {
 import { joinBytes, readBytes } from "./bytes.js";
 import type { Violation } from "./errors.js";
 import { check } from "./validation.js";
+import { wholeMs } from "./timing.js";
 
 export type { Violation };
 /** One notification as the spec describes it: a union on `typeWebhook`, with an open branch for types it does not know yet. */
@@ -71,7 +72,19 @@ export interface WebhookError extends Error {
    * de-duplication store failed; `timeout`: the handlers outran `handlerTimeoutMs`; `slow-body`:
    * the body did not arrive within `bodyTimeoutMs`).
    */
-  reason: "method" | "media-type" | "too-large" | "slow-body" | "unreadable" | "unauthorized" | "token-lookup" | "not-json" | "in-progress" | "store" | "handler" | "timeout";
+  reason:
+    | "method"
+    | "media-type"
+    | "too-large"
+    | "slow-body"
+    | "unreadable"
+    | "unauthorized"
+    | "token-lookup"
+    | "not-json"
+    | "in-progress"
+    | "store"
+    | "handler"
+    | "timeout";
   /** The notification's de-duplication key, once known. */
   key?: string;
   /** What a handler threw, or the store's error, for `handler` and `store`: your own error, as it was. */
@@ -109,7 +122,11 @@ const ANSWER_WAIT_MS = 180_000;
  * every key is such a claim, the store holds more than `maxKeys` until they end, rather than answer
  * `busy` to notifications it has never seen.
  */
-export function memoryStore({ ttlMs = DAY_MS, leaseMs = ANSWER_WAIT_MS, maxKeys = 10_000 }: StoreOptions & { maxKeys?: number | undefined } = {}): DedupStore {
+export function memoryStore({
+  ttlMs = DAY_MS,
+  leaseMs = ANSWER_WAIT_MS,
+  maxKeys = 10_000,
+}: StoreOptions & { maxKeys?: number | undefined } = {}): DedupStore {
   const keys = new Map<string, { done: boolean; until: number }>();
   const put = (key: string, done: boolean, ms: number) => {
     keys.delete(key); // re-inserted last: a Map keeps insertion order, so the first key is the oldest
@@ -142,7 +159,14 @@ export type RedisCommand = (args: string[]) => Promise<unknown>;
  * atomic `SET key pending NX PX lease GET`: the old value tells `new` (none), `busy` (`pending`)
  * or `done`. A handled key is `SET key done PX ttl`; a failed one is deleted.
  */
-export function redisStore(send: RedisCommand, { prefix = "green-api:webhook:", ttlMs = DAY_MS, leaseMs = ANSWER_WAIT_MS }: StoreOptions & { prefix?: string | undefined } = {}): DedupStore {
+export function redisStore(
+  send: RedisCommand,
+  {
+    prefix = "green-api:webhook:",
+    ttlMs = DAY_MS,
+    leaseMs = ANSWER_WAIT_MS,
+  }: StoreOptions & { prefix?: string | undefined } = {},
+): DedupStore {
   return {
     async claim(key) {
       const old = await send(["SET", prefix + key, "pending", "NX", "PX", String(leaseMs), "GET"]);
@@ -227,23 +251,40 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** How long handlers may take before a 503: below the 180 s GREEN-API waits for an answer. */
 const HANDLER_TIMEOUT_MS = 150_000;
 const BODY_TIMEOUT_MS = 30_000;
-/** The longest delay setTimeout keeps: a larger one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
-  const { webhookUrlToken, maxBodyBytes = MAX_BODY_BYTES, handlerTimeoutMs = HANDLER_TIMEOUT_MS, bodyTimeoutMs = BODY_TIMEOUT_MS, onError = () => {} } = options ?? ({} as WebhookReceiverOptions);
-  for (const [name, ms] of [["handlerTimeoutMs", handlerTimeoutMs], ["bodyTimeoutMs", bodyTimeoutMs]] as const)
-    if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMER_MS) throw new TypeError(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
-  if (webhookUrlToken !== false && typeof webhookUrlToken !== "function" && (typeof webhookUrlToken !== "string" || webhookUrlToken === ""))
-    throw new TypeError("webhookUrlToken must be a non-empty string, a function of idInstance, or false (no token check)");
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError("maxBodyBytes must be a whole number above 0");
+  const {
+    webhookUrlToken,
+    maxBodyBytes = MAX_BODY_BYTES,
+    handlerTimeoutMs = HANDLER_TIMEOUT_MS,
+    bodyTimeoutMs = BODY_TIMEOUT_MS,
+    onError = () => {},
+  } = options ?? ({} as WebhookReceiverOptions);
+  wholeMs(handlerTimeoutMs, "handlerTimeoutMs", "");
+  wholeMs(bodyTimeoutMs, "bodyTimeoutMs", "");
+  if (
+    webhookUrlToken !== false &&
+    typeof webhookUrlToken !== "function" &&
+    (typeof webhookUrlToken !== "string" || webhookUrlToken === "")
+  )
+    throw new TypeError(
+      "webhookUrlToken must be a non-empty string, a function of idInstance, or false (no token check)",
+    );
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw new TypeError("maxBodyBytes must be a whole number above 0");
   const store = options.store === undefined ? memoryStore() : options.store;
   const handlers = new Map<string, Handler<never>[]>();
   const anyHandlers: Handler<Notification>[] = [];
 
-  const refuse = (status: number, reason: WebhookError["reason"], message: string, cause?: unknown, key?: string): Answer => {
+  const refuse = (
+    status: number,
+    reason: WebhookError["reason"],
+    message: string,
+    cause?: unknown,
+    key?: string,
+  ): Answer => {
     report(onError, webhookError(status, reason, message, cause, key));
     return { status, text: `${message}\n`, headers: { "Content-Type": "text/plain; charset=utf-8" } };
   };
@@ -262,7 +303,11 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   }
 
   async function handle(incoming: Incoming): Promise<Answer> {
-    if (incoming.method !== "POST") return { ...refuse(405, "method", "Only POST is accepted"), headers: { Allow: "POST", "Content-Type": "text/plain; charset=utf-8" } };
+    if (incoming.method !== "POST")
+      return {
+        ...refuse(405, "method", "Only POST is accepted"),
+        headers: { Allow: "POST", "Content-Type": "text/plain; charset=utf-8" },
+      };
     const authorization = incoming.header("authorization");
     // A single token is checked before the body is even read; a token per instance needs idInstance from it first.
     if (typeof webhookUrlToken === "string" && !(await authorized(authorization, undefined))) return unauthorized();
@@ -284,7 +329,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     } catch {
       return refuse(400, "not-json", "The body is not JSON");
     }
-    if (notification === null || typeof notification !== "object" || Array.isArray(notification)) return refuse(400, "not-json", "The body is not a JSON object");
+    if (notification === null || typeof notification !== "object" || Array.isArray(notification))
+      return refuse(400, "not-json", "The body is not a JSON object");
     if (typeof webhookUrlToken === "function") {
       let allowed: boolean;
       try {
@@ -305,13 +351,23 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
         return refuse(503, "store", "The de-duplication store failed; GREEN-API will resend", error, key);
       }
       if (claim === "done") return ok("Already handled");
-      if (claim === "busy") return { ...refuse(503, "in-progress", "Being handled by another receiver; GREEN-API will resend", undefined, key), headers: { "Retry-After": "60", "Content-Type": "text/plain; charset=utf-8" } };
+      if (claim === "busy")
+        return {
+          ...refuse(503, "in-progress", "Being handled by another receiver; GREEN-API will resend", undefined, key),
+          headers: { "Retry-After": "60", "Content-Type": "text/plain; charset=utf-8" },
+        };
     }
     try {
       if ((await withDeadline(dispatch(notification as Notification, delivery), handlerTimeoutMs)) === "late") {
         // Answered before GREEN-API gives up (180 s); the claim is freed, so its resend is dispatched again.
         if (store && key !== undefined) await settle(() => store.release(key), key);
-        return refuse(503, "timeout", `Handlers took longer than ${handlerTimeoutMs} ms; GREEN-API will resend`, undefined, key);
+        return refuse(
+          503,
+          "timeout",
+          `Handlers took longer than ${handlerTimeoutMs} ms; GREEN-API will resend`,
+          undefined,
+          key,
+        );
       }
     } catch (error) {
       if (store && key !== undefined) await settle(() => store.release(key), key);
@@ -322,20 +378,30 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   }
 
   const unauthorized = () => refuse(401, "unauthorized", "Missing or wrong webhookUrlToken");
-  const ok = (text: string): Answer => ({ status: 200, text: `${text}\n`, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  const ok = (text: string): Answer => ({
+    status: 200,
+    text: `${text}\n`,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
 
   /** A store that fails after the handlers succeeded: the notification was handled, so 200 anyway, and reported. */
   async function settle(step: () => unknown, key: string) {
     try {
       await step();
     } catch (error) {
-      report(onError, webhookError(200, "store", "The de-duplication store failed after the notification was handled", error, key));
+      report(
+        onError,
+        webhookError(200, "store", "The de-duplication store failed after the notification was handled", error, key),
+      );
     }
   }
 
   async function dispatch(notification: Notification, delivery: Delivery) {
     const type = (notification as { typeWebhook?: unknown }).typeWebhook;
-    const chosen = [...((typeof type === "string" && handlers.get(type)) || []), ...anyHandlers] as Handler<Notification>[];
+    const chosen = [
+      ...((typeof type === "string" && handlers.get(type)) || []),
+      ...anyHandlers,
+    ] as Handler<Notification>[];
     // Every handler runs; any one failing fails the delivery (GREEN-API resends it to all of them).
     const settled = await Promise.allSettled(chosen.map(async (handler) => handler(notification, delivery)));
     const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
@@ -344,7 +410,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
 
   const receiver: WebhookReceiver = {
     on(typeWebhook, handler) {
-      if (!(webhookTypes as readonly string[]).includes(typeWebhook)) throw new TypeError(`${JSON.stringify(typeWebhook)} is not a typeWebhook of the spec: use onAny for it`);
+      if (!(webhookTypes as readonly string[]).includes(typeWebhook))
+        throw new TypeError(`${JSON.stringify(typeWebhook)} is not a typeWebhook of the spec: use onAny for it`);
       if (typeof handler !== "function") throw new TypeError("a handler must be a function");
       handlers.set(typeWebhook, [...(handlers.get(typeWebhook) ?? []), handler as Handler<never>]);
       return receiver;
@@ -392,7 +459,11 @@ function sameToken(given: string, expected: string): boolean {
   return difference === 0;
 }
 
-async function readStream(body: ReadableStream<Uint8Array> | null, limit: number, ms: number): Promise<Uint8Array | "too-large" | "too-slow"> {
+async function readStream(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  ms: number,
+): Promise<Uint8Array | "too-large" | "too-slow"> {
   const slow = new AbortController();
   const timer = setTimeout(() => slow.abort(), ms);
   try {
@@ -411,7 +482,10 @@ function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Arr
   // express.text() a string, express.json() the parsed value (written out again here).
   if (req.readableEnded) {
     const { body } = req;
-    const bytes = body instanceof Uint8Array ? body : encoder.encode(typeof body === "string" ? body : (JSON.stringify(body) ?? ""));
+    const bytes =
+      body instanceof Uint8Array
+        ? body
+        : encoder.encode(typeof body === "string" ? body : (JSON.stringify(body) ?? ""));
     return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -430,7 +504,6 @@ function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Arr
     req.on("error", reject);
   }).finally(() => clearTimeout(timer));
 }
-
 
 /** `done` when `work` settles within `ms`, `late` otherwise (its later outcome is ignored); a rejection passes through. */
 async function withDeadline(work: Promise<unknown>, ms: number): Promise<"done" | "late"> {
@@ -479,11 +552,18 @@ const validators = webhookValidators as Record<string, Validator | undefined>;
 /** A known type is checked against its own schema alone (so only its own rules are listed), any other against the open fallback. */
 function violationsOf(notification: object): Violation[] {
   const type = (notification as { typeWebhook?: unknown }).typeWebhook;
-  const validate = (typeof type === "string" && Object.hasOwn(validators, type) && validators[type]) || validateNotification;
+  const validate =
+    (typeof type === "string" && Object.hasOwn(validators, type) && validators[type]) || validateNotification;
   return check(validate, notification, "body", "the notification");
 }
 
-function webhookError(status: number, reason: WebhookError["reason"], message: string, cause?: unknown, key?: string): WebhookError {
+function webhookError(
+  status: number,
+  reason: WebhookError["reason"],
+  message: string,
+  cause?: unknown,
+  key?: string,
+): WebhookError {
   const error = new Error(message, cause === undefined ? undefined : { cause }) as WebhookError;
   error.name = "WebhookError";
   return Object.assign(error, { status, reason }, key === undefined ? {} : { key });

@@ -11,7 +11,9 @@ import { TOKEN, expectNoToken } from "./helpers/token.js";
 
 type Loose = Record<string, unknown>;
 const instance = namedExamples().find((e) => e.where.endsWith(" 200") && "idInstance" in (e.value as object))!.value;
-const fields = Object.entries(requestSchema.properties as Record<string, Loose>).map(([name, s]) => [name, deref(s)] as const);
+const fields = Object.entries(requestSchema.properties as Record<string, Loose>).map(
+  ([name, s]) => [name, deref(s)] as const,
+);
 const integerField = fields.find(([, s]) => s.type === "integer")!;
 const enumField = fields.find(([, s]) => Array.isArray(s.enum))!;
 const stringField = fields.find(([, s]) => s.type === "string" && !s.enum)!;
@@ -39,9 +41,24 @@ describe("invalid settings are refused, nothing is sent, and the error names the
   it.each([
     ["an empty body", {}, "body", "minProperties"],
     ["an unknown field", { stateWebhok: "yes" }, "stateWebhok", "additionalProperties"],
-    [`${integerField[0]} below its minimum`, { [integerField[0]]: integerField[1].minimum - 1 }, integerField[0], "minimum"],
-    [`${integerField[0]} above its maximum`, { [integerField[0]]: integerField[1].maximum + 1 }, integerField[0], "maximum"],
-    [`${integerField[0]} not a whole number`, { [integerField[0]]: integerField[1].minimum + 0.5 }, integerField[0], "type"],
+    [
+      `${integerField[0]} below its minimum`,
+      { [integerField[0]]: integerField[1].minimum - 1 },
+      integerField[0],
+      "minimum",
+    ],
+    [
+      `${integerField[0]} above its maximum`,
+      { [integerField[0]]: integerField[1].maximum + 1 },
+      integerField[0],
+      "maximum",
+    ],
+    [
+      `${integerField[0]} not a whole number`,
+      { [integerField[0]]: integerField[1].minimum + 0.5 },
+      integerField[0],
+      "type",
+    ],
     [`"true" for ${enumField[0]}`, { [enumField[0]]: "true" }, enumField[0], "enum"],
     [`a boolean for ${enumField[0]}`, { [enumField[0]]: true }, enumField[0], "enum"],
     [`a number for ${stringField[0]}`, { [stringField[0]]: 1 }, stringField[0], "type"],
@@ -61,7 +78,9 @@ describe("invalid settings are refused, nothing is sent, and the error names the
 
   it("lists every violation at once", async () => {
     const error = await refused({ [integerField[0]]: 1, [enumField[0]]: "true", stateWebhok: "yes" });
-    expect(new Set(error.violations.map((v) => v.field))).toEqual(new Set([integerField[0], enumField[0], "stateWebhok"]));
+    expect(new Set(error.violations.map((v) => v.field))).toEqual(
+      new Set([integerField[0], enumField[0], "stateWebhok"]),
+    );
   });
 
   it("refuses what is not an object at all", async () => {
@@ -80,34 +99,57 @@ describe("invalid settings are refused, nothing is sent, and the error names the
 });
 
 describe("the partner token", () => {
-  it.each(["", ".", "..", "a/b", "../getInstances", "a?b=1", "a#b", "a b", "a\tb", "a\nb", "x..y", "gac.ünï", "%2F%2E%2E%2F", 'a"b', "a\\b", "a\u0000b", "\ud800"])(
-    "%j is refused by the spec's pattern when the client is made, naming the rule, never the token",
-    (token) => {
-      let thrown: unknown;
-      try {
-        createPartnerClient({ partnerToken: token, baseUrl: server.url });
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(TypeError);
-      // An empty token is called missing; any other breaks the rule, which the message names.
-      const rule = token === "" ? "partnerToken is required" : `partnerToken ${deref(spec.components.parameters.partnerToken).schema["x-pattern-description"]}`;
-      expect((thrown as Error).message).toContain(rule);
-      if (token.length > 3) expectNoToken(thrown, token, token.length); // a 1-character "token" is in every text
-      expect(validateSettings({ name: "x" }, token)).toContainEqual(expect.objectContaining({ field: "partnerToken", rule: "pattern" }));
+  it.each([
+    "",
+    ".",
+    "..",
+    "a/b",
+    "../getInstances",
+    "a?b=1",
+    "a#b",
+    "a b",
+    "a\tb",
+    "a\nb",
+    "x..y",
+    "gac.ünï",
+    "%2F%2E%2E%2F",
+    'a"b',
+    "a\\b",
+    "a\u0000b",
+    "\ud800",
+  ])("%j is refused by the spec's pattern when the client is made, naming the rule, never the token", (token) => {
+    let thrown: unknown;
+    try {
+      createPartnerClient({ partnerToken: token, baseUrl: server.url });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    // An empty token is called missing; any other breaks the rule, which the message names.
+    const rule =
+      token === ""
+        ? "partnerToken is required"
+        : `partnerToken ${deref(spec.components.parameters.partnerToken).schema["x-pattern-description"]}`;
+    expect((thrown as Error).message).toContain(rule);
+    if (token.length > 3) expectNoToken(thrown, token, token.length); // a 1-character "token" is in every text
+    expect(validateSettings({ name: "x" }, token)).toContainEqual(
+      expect.objectContaining({ field: "partnerToken", rule: "pattern" }),
+    );
+  });
+
+  it.each(["gac.abc$&def", "gac.$x", "a;b=c", "gac.(x)*+,:@~!'"])(
+    "%j is sent as exactly one path segment",
+    async (token) => {
+      const result = await client(token).createInstance({ name: "x" });
+      expect(result.error).toBeUndefined();
+      const path = server.requests.at(-1)!.url;
+      const prefix = CREATE_INSTANCE_PATH.replace("{partnerToken}", "");
+      expect(path.startsWith(prefix)).toBe(true);
+      const segment = path.slice(prefix.length);
+      expect(segment).not.toMatch(/[/?#]/);
+      expect(decodeURIComponent(segment)).toBe(token);
     },
   );
-
-  it.each(["gac.abc$&def", "gac.$x", "a;b=c", "gac.(x)*+,:@~!'"])("%j is sent as exactly one path segment", async (token) => {
-    const result = await client(token).createInstance({ name: "x" });
-    expect(result.error).toBeUndefined();
-    const path = server.requests.at(-1)!.url;
-    const prefix = CREATE_INSTANCE_PATH.replace("{partnerToken}", "");
-    expect(path.startsWith(prefix)).toBe(true);
-    const segment = path.slice(prefix.length);
-    expect(segment).not.toMatch(/[/?#]/);
-    expect(decodeURIComponent(segment)).toBe(token);
-  });
 });
 
 describe("createPartnerClient", () => {
@@ -129,7 +171,10 @@ describe("createPartnerClient", () => {
     ["a baseUrl that is not a URL", { partnerToken: TOKEN, baseUrl: "not a url" }],
     ["a baseUrl with a query", { partnerToken: TOKEN, baseUrl: "https://api.green-api.com?x=1" }],
     ["a timeoutMs that is not positive", { partnerToken: TOKEN, timeoutMs: 0 }],
-    ["a baseUrl with a user name and password", { partnerToken: TOKEN, baseUrl: `https://user:${TOKEN}@api.green-api.com` }],
+    [
+      "a baseUrl with a user name and password",
+      { partnerToken: TOKEN, baseUrl: `https://user:${TOKEN}@api.green-api.com` },
+    ],
     ["a baseUrl of another scheme", { partnerToken: TOKEN, baseUrl: "ftp://api.green-api.com" }],
     ["retry attempts that are not a whole number", { partnerToken: TOKEN, retry: { attempts: 0.5 } }],
   ])("throws a TypeError on %s, naming no token", (_, options) => {
@@ -147,7 +192,14 @@ describe("createPartnerClient", () => {
 describe("the package in browsers", () => {
   it("bundles for the browser platform: no Node-only import anywhere in the client", async () => {
     // esbuild fails to resolve a `node:` module, or any Node built-in, for platform "browser".
-    const result = await build({ entryPoints: [join(root, "src/index.ts")], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent" });
+    const result = await build({
+      entryPoints: [join(root, "src/index.ts")],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+    });
     expect(result.errors).toEqual([]);
     expect(result.outputFiles[0]!.text).toContain("was not sent");
   });

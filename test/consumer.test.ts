@@ -7,7 +7,16 @@
 // "Testing your app" suite. Each project is made once the tarball exists and every type check
 // starts then, side by side: they are independent, and one after another they took most of a minute.
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -58,7 +67,17 @@ function project(name: string, packageJson: object, files: Record<string, string
 // TypeScript versions; the others check their own code against them, resolved their way (attw
 // checks every resolution of the declarations): checking @types/node again is 5 s of each tsc run.
 const tsconfig = (compilerOptions: object, files: string[]) =>
-  JSON.stringify({ compilerOptions: { target: "ES2022", strict: true, skipLibCheck: true, types: ["node"], outDir: "out", ...compilerOptions }, files });
+  JSON.stringify({
+    compilerOptions: {
+      target: "ES2022",
+      strict: true,
+      skipLibCheck: true,
+      types: ["node"],
+      outDir: "out",
+      ...compilerOptions,
+    },
+    files,
+  });
 
 type Version = "typescript" | "typescript-min";
 async function typeCheck(dir: string, version: Version) {
@@ -86,7 +105,10 @@ const dirs = new Map<string, string>();
 const checks = new Map<string, Promise<void>>();
 function consumer(name: string, versions: Version[], make: () => string) {
   consumers.push({ name, make, versions });
-  return { dir: () => dirs.get(name)!, typeChecked: (version: Version = "typescript") => checks.get(`${name} ${version}`)! };
+  return {
+    dir: () => dirs.get(name)!,
+    typeChecked: (version: Version = "typescript") => checks.get(`${name} ${version}`)!,
+  };
 }
 
 const run = (dir: string, file: string, env: Record<string, string> = {}) =>
@@ -106,8 +128,14 @@ const run = (dir: string, file: string, env: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   buildAllDocs(); // dist/docs/ exists now, in both languages: it must not ship
-  execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  tarball = join(work, readdirSync(work).find((name) => name.endsWith(".tgz"))!);
+  execFileSync("npm", ["pack", "--pack-destination", work, "--silent"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  tarball = join(
+    work,
+    readdirSync(work).find((name) => name.endsWith(".tgz"))!,
+  );
   for (const { name, make, versions } of consumers) {
     const dir = make();
     dirs.set(name, dir);
@@ -122,13 +150,23 @@ beforeAll(async () => {
   // the package's own mockFetch behind node:http. The browser page is served too.
   const story = mockFetch({ getStateInstance: ["creating", "notAuthorized"], qr: ["qrCode", "alreadyLogged"] });
   server = await loopback((req, res, body) => {
-    if (req.url === "/") return answer(200, `<!doctype html><title>consumer</title><script type="module" src="/app.js"></script>`, { "Content-Type": "text/html" })(req, res, body);
+    if (req.url === "/")
+      return answer(200, `<!doctype html><title>consumer</title><script type="module" src="/app.js"></script>`, {
+        "Content-Type": "text/html",
+      })(req, res, body);
     if (req.url === "/app.js") return answer(200, browserBundle, { "Content-Type": "text/javascript" })(req, res, body);
     const path = decodeURIComponent(req.url!.split("?")[0]!);
     const op = operations.find((o) => pathOf(o, path.split("/").pop()!) === path);
-    if (!op || op.family === "partner") return op ? answer(200, success(op))(req, res, body) : answer(404, "not found")(req, res, body);
-    void story(`http://mock${req.url}`, { method: req.method!, body: body || undefined, headers: { "Content-Type": "application/json" } }).then(async (answered) =>
-      res.writeHead(answered.status, { "Content-Type": answered.headers.get("Content-Type")! }).end(await answered.text()),
+    if (!op || op.family === "partner")
+      return op ? answer(200, success(op))(req, res, body) : answer(404, "not found")(req, res, body);
+    void story(`http://mock${req.url}`, {
+      method: req.method!,
+      body: body || undefined,
+      headers: { "Content-Type": "application/json" },
+    }).then(async (answered) =>
+      res
+        .writeHead(answered.status, { "Content-Type": answered.headers.get("Content-Type")! })
+        .end(await answered.text()),
     );
   });
 }, 180_000);
@@ -142,7 +180,13 @@ describe("the tarball", () => {
   it("ships exactly the package's files, whatever ran before", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
     expect(listing.filter((path) => !SHIPPED.some((allowed) => allowed.test(path)))).toEqual([]);
-    for (const needed of ["package/LICENSE", "package/CHANGELOG.md", "package/dist/index.js", "package/dist/testing.js", "package/generated/openapi.json"])
+    for (const needed of [
+      "package/LICENSE",
+      "package/CHANGELOG.md",
+      "package/dist/index.js",
+      "package/dist/testing.js",
+      "package/generated/openapi.json",
+    ])
       expect(listing).toContain(needed);
   });
 
@@ -151,9 +195,22 @@ describe("the tarball", () => {
     expect(lint.stdout).toMatch(/All good/);
     // openapi.yaml is data, not a module; CommonJS loads this ESM package with require() (README, "Install").
     // attw exits non-zero (and exec rejects) on any problem not ignored; the ignored one is the only one listed.
-    const attw = await exec(join(root, "node_modules/.bin/attw"), [tarball, "--exclude-entrypoints", "./openapi.yaml", "--ignore-rules", "cjs-resolves-to-esm", "--format", "json"]);
-    const problems = Object.values(JSON.parse(attw.stdout).problems ?? {}).flat() as Array<{ kind: string; resolutionKind: string }>;
-    expect(new Set(problems.map((p) => `${p.kind} ${p.resolutionKind}`))).toEqual(new Set(["CJSResolvesToESM node16-cjs"]));
+    const attw = await exec(join(root, "node_modules/.bin/attw"), [
+      tarball,
+      "--exclude-entrypoints",
+      "./openapi.yaml",
+      "--ignore-rules",
+      "cjs-resolves-to-esm",
+      "--format",
+      "json",
+    ]);
+    const problems = Object.values(JSON.parse(attw.stdout).problems ?? {}).flat() as Array<{
+      kind: string;
+      resolutionKind: string;
+    }>;
+    expect(new Set(problems.map((p) => `${p.kind} ${p.resolutionKind}`))).toEqual(
+      new Set(["CJSResolvesToESM node16-cjs"]),
+    );
   });
 
   it("declares its license, repository, homepage, bugs, Node and TypeScript versions", () => {
@@ -162,16 +219,38 @@ describe("the tarball", () => {
     expect(readFileSync(join(root, "LICENSE"), "utf8")).toMatch(/^MIT License/);
     for (const key of ["repository", "homepage", "bugs"]) expect(pkg[key], key).toBeTruthy();
     expect(pkg.engines.node).toBe(">=20.19.0");
-    expect(pkg.peerDependencies.typescript).toBe(`>=${JSON.parse(readFileSync(join(root, "node_modules/typescript-min/package.json"), "utf8")).version.split(".").slice(0, 2).join(".")}`);
+    expect(pkg.peerDependencies.typescript).toBe(
+      `>=${JSON.parse(readFileSync(join(root, "node_modules/typescript-min/package.json"), "utf8"))
+        .version.split(".")
+        .slice(0, 2)
+        .join(".")}`,
+    );
   });
 });
 
 describe("an ESM TypeScript consumer (nodenext)", () => {
   const esm = consumer("esm", ["typescript", "typescript-min"], () => {
-    const samples = Object.fromEntries(operations.map((op) => [`${op.operationId}.ts`, op.operation["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source]));
+    const samples = Object.fromEntries(
+      operations.map((op) => [
+        `${op.operationId}.ts`,
+        op.operation["x-codeSamples"].find((s: { lang: string }) => s.lang === "TypeScript").source,
+      ]),
+    );
     // README's journey, type-checked as a reader pastes it (test/readme.test.ts runs it).
-    samples["readme-journey.ts"] = /<!-- journey-example:start -->\s*```ts\n([\s\S]*?)```/.exec(readFileSync(join(root, "README.md"), "utf8"))![1]!;
-    const dir = project("esm", { type: "module" }, { ...samples, "tsconfig.json": tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", resolveJsonModule: true, skipLibCheck: false }, ["consumer.ts", ...Object.keys(samples)]) });
+    samples["readme-journey.ts"] = /<!-- journey-example:start -->\s*```ts\n([\s\S]*?)```/.exec(
+      readFileSync(join(root, "README.md"), "utf8"),
+    )![1]!;
+    const dir = project(
+      "esm",
+      { type: "module" },
+      {
+        ...samples,
+        "tsconfig.json": tsconfig(
+          { module: "NodeNext", moduleResolution: "NodeNext", resolveJsonModule: true, skipLibCheck: false },
+          ["consumer.ts", ...Object.keys(samples)],
+        ),
+      },
+    );
     copyFileSync(join(root, "test/consumer/consumer.ts"), join(dir, "consumer.ts"));
     return dir;
   });
@@ -188,13 +267,16 @@ describe("an ESM TypeScript consumer (nodenext)", () => {
     expect(JSON.parse(stdout).outcome).toEqual({ idInstance: created.idInstance, typeInstance: created.typeInstance });
   });
 
-  it.each(operations.map((op) => [op.operationId, op] as const))("runs the docs' TypeScript sample of %s", async (id, op) => {
-    await esm.typeChecked();
-    const { stdout, stderr } = await run(esm.dir(), `out/${id}.js`);
-    expect(stderr).toBe("");
-    expect(stdout).not.toBe("");
-    expect(server.requests.at(-1)!.url.split("?")[0]).toBe(pathOf(op, TOKEN));
-  });
+  it.each(operations.map((op) => [op.operationId, op] as const))(
+    "runs the docs' TypeScript sample of %s",
+    async (id, op) => {
+      await esm.typeChecked();
+      const { stdout, stderr } = await run(esm.dir(), `out/${id}.js`);
+      expect(stderr).toBe("");
+      expect(stdout).not.toBe("");
+      expect(server.requests.at(-1)!.url.split("?")[0]).toBe(pathOf(op, TOKEN));
+    },
+  );
 });
 
 describe("a consumer under the strictest options (exactOptionalPropertyTypes, noUncheckedIndexedAccess)", () => {
@@ -206,7 +288,13 @@ export async function list(maybeSignal: AbortSignal | undefined) {
   return listed.data?.[0]?.idInstance;
 }
 `;
-    const options = { module: "NodeNext", moduleResolution: "NodeNext", noEmit: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
+    const options = {
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      noEmit: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+    };
     return project("strict", { type: "module" }, { "app.ts": source, "tsconfig.json": tsconfig(options, ["app.ts"]) });
   });
 
@@ -226,7 +314,15 @@ const spec = require("green-api-partner/openapi.json");
 const partner = createPartnerClient({ partnerToken: process.env.GREEN_API_PARTNER_TOKEN, baseUrl: process.env.GREEN_API_URL });
 partner.getInstances().then((result) => console.log(JSON.stringify({ count: result.data && result.data.length, title: spec.info.title })));
 `;
-    return project("cjs", { type: "commonjs" }, { "check.cts": check, "main.cjs": main, "tsconfig.json": tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", noEmit: true }, ["check.cts"]) });
+    return project(
+      "cjs",
+      { type: "commonjs" },
+      {
+        "check.cts": check,
+        "main.cjs": main,
+        "tsconfig.json": tsconfig({ module: "NodeNext", moduleResolution: "NodeNext", noEmit: true }, ["check.cts"]),
+      },
+    );
   });
 
   it("type-checks a .cts file that imports the package with require", () => cjs.typeChecked(), 180_000);
@@ -234,7 +330,10 @@ partner.getInstances().then((result) => console.log(JSON.stringify({ count: resu
   it("runs with require() on this Node", async () => {
     const { stdout, stderr } = await run(cjs.dir(), "main.cjs");
     expect(stderr).toBe("");
-    expect(JSON.parse(stdout)).toEqual({ count: (success(operations[1]!) as unknown[]).length, title: JSON.parse(readFileSync(join(root, "generated/openapi.json"), "utf8")).info.title });
+    expect(JSON.parse(stdout)).toEqual({
+      count: (success(operations[1]!) as unknown[]).length,
+      title: JSON.parse(readFileSync(join(root, "generated/openapi.json"), "utf8")).info.title,
+    });
   });
 });
 
@@ -251,7 +350,14 @@ const deleted: InstanceDeleted | undefined = result.data;
 const path: DeletePath = "/partner/deleteInstanceAccount/{partnerToken}";
 console.log(JSON.stringify({ deleted, path }));
 `;
-    return project("bundler", { type: "module" }, { "app.ts": source, "tsconfig.json": tsconfig({ module: "ESNext", moduleResolution: "Bundler", noEmit: true }, ["app.ts"]) });
+    return project(
+      "bundler",
+      { type: "module" },
+      {
+        "app.ts": source,
+        "tsconfig.json": tsconfig({ module: "ESNext", moduleResolution: "Bundler", noEmit: true }, ["app.ts"]),
+      },
+    );
   });
 
   it("type-checks with the newest and the oldest supported TypeScript", async () => {
@@ -261,7 +367,15 @@ console.log(JSON.stringify({ deleted, path }));
 
   it("bundles with esbuild and runs", async () => {
     const dir = bundler.dir();
-    await build({ entryPoints: [join(dir, "app.ts")], bundle: true, platform: "node", format: "esm", outfile: join(dir, "out/app.mjs"), logLevel: "silent", absWorkingDir: dir });
+    await build({
+      entryPoints: [join(dir, "app.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: join(dir, "out/app.mjs"),
+      logLevel: "silent",
+      absWorkingDir: dir,
+    });
     const { stdout } = await run(dir, "out/app.mjs");
     expect(JSON.parse(stdout).deleted).toEqual(success(operations[2]!));
   });
@@ -279,7 +393,15 @@ client.GET("/partner/getInstances/{partnerToken}", { params: { path: { partnerTo
   console.log(JSON.stringify({ first: list[0]!.idInstance }));
 });
 `;
-    return project("types-only", {}, { "app.ts": source, "tsconfig.json": tsconfig({ module: "CommonJS", moduleResolution: "Node", esModuleInterop: true }, ["app.ts"]) }, ["openapi-fetch"]);
+    return project(
+      "types-only",
+      {},
+      {
+        "app.ts": source,
+        "tsconfig.json": tsconfig({ module: "CommonJS", moduleResolution: "Node", esModuleInterop: true }, ["app.ts"]),
+      },
+      ["openapi-fetch"],
+    );
   });
 
   it("type-checks", () => typesOnly.typeChecked(), 180_000);
@@ -293,15 +415,27 @@ client.GET("/partner/getInstances/{partnerToken}", { params: { path: { partnerTo
 
 describe("a browser bundle", () => {
   it("bundles for the browser with no Node built-in, and runs in Chromium against the loopback server", async () => {
-    const dir = project("browser", { type: "module" }, {
-      "app.ts": `import { createPartnerClient } from "green-api-partner";
+    const dir = project(
+      "browser",
+      { type: "module" },
+      {
+        "app.ts": `import { createPartnerClient } from "green-api-partner";
 const partner = createPartnerClient({ partnerToken: "gac.browser-test", baseUrl: location.origin });
 const result = await partner.getInstances();
 document.title = JSON.stringify({ count: result.data?.length, kind: result.error?.kind });
 `,
-    });
+      },
+    );
     // esbuild refuses a Node built-in for the browser platform: the build itself is the check.
-    const result = await build({ entryPoints: [join(dir, "app.ts")], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent", absWorkingDir: dir });
+    const result = await build({
+      entryPoints: [join(dir, "app.ts")],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+      absWorkingDir: dir,
+    });
     browserBundle = result.outputFiles[0]!.text;
     expect(browserBundle).not.toMatch(/from\s*["']node:|require\(["']node:/);
     if (browserMissing) return;
@@ -317,12 +451,19 @@ document.title = JSON.stringify({ count: result.data?.length, kind: result.error
   });
 });
 
-describe("README's \"Testing your app\" example", () => {
+describe('README\'s "Testing your app" example', () => {
   it("runs as a vitest suite in a fresh project, against the mock and mockFetch", async () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
-    const example = readme.split("<!-- testing-example:start -->")[1]!.split("<!-- testing-example:end -->")[0]!.replace(/```ts\n|```\n?/g, "");
+    const example = readme
+      .split("<!-- testing-example:start -->")[1]!
+      .split("<!-- testing-example:end -->")[0]!
+      .replace(/```ts\n|```\n?/g, "");
     const dir = project("testing", { type: "module" }, { "app.test.ts": example }, ["vitest", "@stoplight/prism-cli"]);
-    const { stdout } = await exec("node", [join(root, "node_modules/vitest/vitest.mjs"), "run", "--root", dir, "--reporter", "verbose"], { cwd: dir, env: { ...process.env, CI: "1" } });
+    const { stdout } = await exec(
+      "node",
+      [join(root, "node_modules/vitest/vitest.mjs"), "run", "--root", dir, "--reporter", "verbose"],
+      { cwd: dir, env: { ...process.env, CI: "1" } },
+    );
     expect(stdout).toMatch(/2 passed/);
   }, 60_000);
 
@@ -331,9 +472,15 @@ describe("README's \"Testing your app\" example", () => {
     const bin = join(bare, "node_modules/green-api-partner/bin/green-api-partner-mock.js");
     const missing = await exec("node", [bin, "--port", "0"]).catch((error: { code: number; stderr: string }) => error);
     expect(missing).toMatchObject({ code: 1 });
-    expect((missing as { stderr: string }).stderr).toMatch(/npm install --save-dev (--save-exact )?@stoplight\/prism-cli/);
+    expect((missing as { stderr: string }).stderr).toMatch(
+      /npm install --save-dev (--save-exact )?@stoplight\/prism-cli/,
+    );
     const withPrism = project("bin-prism", { type: "module" }, {}, ["@stoplight/prism-cli"]);
-    const child = execFile("node", [join(withPrism, "node_modules/green-api-partner/bin/green-api-partner-mock.js"), "--port", "0"]);
+    const child = execFile("node", [
+      join(withPrism, "node_modules/green-api-partner/bin/green-api-partner-mock.js"),
+      "--port",
+      "0",
+    ]);
     let out = "";
     child.stdout!.on("data", (chunk) => (out += chunk));
     try {

@@ -49,7 +49,13 @@ async function seriousViolations(tab: Page) {
   const results = await tab.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run());
   return results.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(" "))
+          .join(", ")}`,
+    );
 }
 
 describe.each(pages)("the %s reference", (lang, page) => {
@@ -105,20 +111,33 @@ describe.each(pages)("the %s reference", (lang, page) => {
         return route.abort();
       });
       tab = await context.newPage();
-      tab.on("console", (message) => ["error", "warning"].includes(message.type()) && troubles.push(`console ${message.type()}: ${message.text()}`));
-      tab.on("requestfailed", (request) => troubles.push(`failed load: ${request.url()} (${request.failure()?.errorText})`));
+      tab.on(
+        "console",
+        (message) =>
+          ["error", "warning"].includes(message.type()) &&
+          troubles.push(`console ${message.type()}: ${message.text()}`),
+      );
+      tab.on("requestfailed", (request) =>
+        troubles.push(`failed load: ${request.url()} (${request.failure()?.errorText})`),
+      );
       tab.on("pageerror", (error) => troubles.push(`uncaught: ${error.message}`));
       for (const op of operations) {
         // As a reader does: from the first view, one click on the operation in the partner workflow.
         await firstView();
         await tab.locator(`a[href="#operation/${op.operationId}"]`).first().click();
-        await tab.getByRole("heading", { name: operationIn(op).summary }).first().waitFor({ timeout: 10_000 });
+        await tab
+          .getByRole("heading", { name: operationIn(op).summary })
+          .first()
+          .waitFor({ timeout: 10_000 });
         const result = { text: await tab.locator("body").innerText(), html: await tab.content() };
         if (byMethod.includes(op)) openedViolations.set(op.method, await seriousViolations(tab));
         // Then, for a partner method, the error body's branch of every oneOf, as a reader switches to it.
         if (op.failureStyle === "inside-200") {
           for (const button of await tab.locator("button", { hasText: /PartnerError/ }).all()) await button.click();
-          await tab.getByText(bundle.components.schemas.PartnerError.properties.code.description).first().waitFor({ timeout: 5000 });
+          await tab
+            .getByText(bundle.components.schemas.PartnerError.properties.code.description)
+            .first()
+            .waitFor({ timeout: 5000 });
         }
         seen.set(op.operationId, { ...result, errorText: await tab.locator("body").innerText() });
       }
@@ -129,42 +148,58 @@ describe.each(pages)("the %s reference", (lang, page) => {
     it("shows the partner workflow and the quirks in the first view's own headings", async () => {
       const headings = [...bundle.info.description.matchAll(/^## (.+)$/gm)].map((m: RegExpMatchArray) => m[1]);
       expect(headings.length).toBeGreaterThanOrEqual(3);
-      for (const heading of headings) expect(await tab.getByRole("heading", { name: heading }).first().isVisible(), heading).toBe(true);
-      for (const op of operations) expect(await tab.locator(`a[href="#operation/${op.operationId}"]`).first().isVisible(), op.operationId).toBe(true);
+      for (const heading of headings)
+        expect(await tab.getByRole("heading", { name: heading }).first().isVisible(), heading).toBe(true);
+      for (const op of operations)
+        expect(await tab.locator(`a[href="#operation/${op.operationId}"]`).first().isVisible(), op.operationId).toBe(
+          true,
+        );
     });
 
-    describe.each(operations.map((op) => [op.operationId, op] as const))("%s, one click from the first view", (_, op) => {
-      it("shows its summary, method, path and description", () => {
-        const { text } = seen.get(op.operationId)!;
-        expect(text).toContain(operationIn(op).summary);
-        expect(text).toContain(op.path);
-        expect(text).toContain(op.method.toUpperCase());
-        expect(text).toContain(operationIn(op).description.split("\n")[0].replace(/[`*]/g, "").slice(0, 40));
-      });
+    describe.each(operations.map((op) => [op.operationId, op] as const))(
+      "%s, one click from the first view",
+      (_, op) => {
+        it("shows its summary, method, path and description", () => {
+          const { text } = seen.get(op.operationId)!;
+          expect(text).toContain(operationIn(op).summary);
+          expect(text).toContain(op.path);
+          expect(text).toContain(op.method.toUpperCase());
+          expect(text).toContain(operationIn(op).description.split("\n")[0].replace(/[`*]/g, "").slice(0, 40));
+        });
 
-      it("shows every field of its request, its result and the error body", () => {
-        const { text, errorText } = seen.get(op.operationId)!;
-        for (const name of fieldsOf(op)) expect(`${text}\n${errorText}`, name).toContain(name);
-      });
+        it("shows every field of its request, its result and the error body", () => {
+          const { text, errorText } = seen.get(op.operationId)!;
+          for (const name of fieldsOf(op)) expect(`${text}\n${errorText}`, name).toContain(name);
+        });
 
-      it("offers every named example of it", () => {
-        const html = seen.get(op.operationId)!.html.replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, "&").replace(/&quot;/g, '"');
-        for (const example of namedExamples().filter((e) => e.operationId === op.operationId))
-          expect(html, example.name).toContain(bundle.components.examples[example.name].summary);
-      });
+        it("offers every named example of it", () => {
+          const html = seen
+            .get(op.operationId)!
+            .html.replace(/&#x27;|&#39;/g, "'")
+            .replace(/&amp;/g, "&")
+            .replace(/&quot;/g, '"');
+          for (const example of namedExamples().filter((e) => e.operationId === op.operationId))
+            expect(html, example.name).toContain(bundle.components.examples[example.name].summary);
+        });
 
-      it("offers its code samples, and shows the first", () => {
-        const { text, html } = seen.get(op.operationId)!;
-        for (const sample of operationIn(op)["x-codeSamples"]) expect(html).toContain(sample.label);
-        expect(text).toContain(operationIn(op)["x-codeSamples"][0].source.split("\n")[1].slice(0, 20));
-      });
-    });
+        it("offers its code samples, and shows the first", () => {
+          const { text, html } = seen.get(op.operationId)!;
+          for (const sample of operationIn(op)["x-codeSamples"]) expect(html).toContain(sample.label);
+          expect(text).toContain(operationIn(op)["x-codeSamples"][0].source.split("\n")[1].slice(0, 20));
+        });
+      },
+    );
 
     it("shows the Webhooks group, and every webhook where its link (#operation/<typeWebhook>) leads", async () => {
       const webhooks = Object.values<Json>(bundle.webhooks ?? {}).map((item) => item.post);
       expect(webhooks.length).toBeGreaterThan(0);
       const group = bundle.tags.find((t: { name: string }) => t.name === webhooks[0].tags[0]);
-      expect(await tab.getByText(group["x-displayName"] ?? group.name, { exact: true }).first().isVisible()).toBe(true);
+      expect(
+        await tab
+          .getByText(group["x-displayName"] ?? group.name, { exact: true })
+          .first()
+          .isVisible(),
+      ).toBe(true);
       // The links the spec's texts use (`#operation/<typeWebhook>`, from the settings that turn each on) lead to it.
       for (const webhook of webhooks) {
         await tab.goto(`${pathToFileURL(file()).href}#operation/${webhook.operationId}`, { waitUntil: "load" });
@@ -184,7 +219,9 @@ describe.each(pages)("the %s reference", (lang, page) => {
         if (field.minimum !== undefined) expect(text, name).toContain(`${field.minimum} .. ${field.maximum}`);
         if (field.default !== undefined) expect(text, name).toContain(String(field.default));
       }
-      const marked = Object.values<object>(requestSchema.properties).filter((s) => deref(s)["x-temporarily-not-working"]);
+      const marked = Object.values<object>(requestSchema.properties).filter(
+        (s) => deref(s)["x-temporarily-not-working"],
+      );
       // Redoc shows an extension without its `x-` prefix.
       expect(text.split("temporarily-not-working: true").length - 1).toBe(marked.length);
     });
@@ -194,16 +231,20 @@ describe.each(pages)("the %s reference", (lang, page) => {
       const described = Object.entries<string>(bundle.components.schemas.TypeInstanceKnown["x-enumDescriptions"]);
       expect(described.length).toBeGreaterThan(0);
       // Redoc renders them as a table: the value's cell, then its description's.
-      for (const [value, meaning] of described) expect(text, value).toMatch(new RegExp(`(^|\\s)${value}\\s+${meaning}(\\s|$)`));
+      for (const [value, meaning] of described)
+        expect(text, value).toMatch(new RegExp(`(^|\\s)${value}\\s+${meaning}(\\s|$)`));
     });
 
     it("has no serious or critical accessibility violation (axe-core)", async () => {
       expect(await seriousViolations(tab)).toEqual([]);
     });
 
-    it.each(byMethod.map((op) => [op.method.toUpperCase(), op] as const))("has none with a %s operation open either (its method badge included)", (_, op) => {
-      expect(openedViolations.get(op.method)).toEqual([]);
-    });
+    it.each(byMethod.map((op) => [op.method.toUpperCase(), op] as const))(
+      "has none with a %s operation open either (its method badge included)",
+      (_, op) => {
+        expect(openedViolations.get(op.method)).toEqual([]);
+      },
+    );
 
     it("loads with no console error or warning, nothing blocked and nothing failing", () => {
       expect(troubles).toEqual([]);
@@ -223,11 +264,14 @@ describe.each(pages)("the %s reference", (lang, page) => {
           };
           // Whatever a reader reads or presses: controls, pictures, and every element holding text.
           const control = (e: Element) => e.matches("button, a, img, svg, input");
-          const holdsText = (e: Element) => Array.from(e.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
+          const holdsText = (e: Element) =>
+            Array.from(e.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
           return Array.from(document.querySelectorAll("#redoc *"))
             .filter((e) => control(e) || holdsText(e))
             .map((e) => [e, visible(e)] as const)
-            .filter(([, r]) => r && r.left < link.right && link.left < r.right && r.top < link.bottom && link.top < r.bottom)
+            .filter(
+              ([, r]) => r && r.left < link.right && link.left < r.right && r.top < link.bottom && link.top < r.bottom,
+            )
             .map(([e]) => `${e.tagName.toLowerCase()} "${(e.textContent ?? "").trim().slice(0, 40)}"`);
         });
         expect(overlaps).toEqual([]);

@@ -15,11 +15,19 @@ const withBody = operations.filter((op) => op.request !== undefined);
 const each = (ops: SpecOperation[]) => ops.map((op) => [op.operationId, op] as const);
 const EXCERPT = 200; // the client's excerpt length, an input of these tests, not a fact of the API
 /** The answer field the spec marks `x-secret`: an instance's token. */
-const SECRET = Object.values(spec.components.schemas as Record<string, { properties?: Record<string, { "x-secret"?: boolean }> }>)
+const SECRET = Object.values(
+  spec.components.schemas as Record<string, { properties?: Record<string, { "x-secret"?: boolean }> }>,
+)
   .flatMap((schema) => Object.entries(schema.properties ?? {}))
   .find(([, property]) => property["x-secret"])![0];
 
-async function through(handler: Handler, op: SpecOperation, options: Parameters<typeof callOperation>[2] = {}, body?: unknown, timeoutMs = 2000) {
+async function through(
+  handler: Handler,
+  op: SpecOperation,
+  options: Parameters<typeof callOperation>[2] = {},
+  body?: unknown,
+  timeoutMs = 2000,
+) {
   const server = await loopback(handler);
   try {
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, timeoutMs, retry: false });
@@ -38,7 +46,11 @@ function errorOf(result: PartnerResult<unknown>) {
 
 describe("1. no piece of the partner token survives an excerpt's cut", () => {
   it.each(each(operations))("%s: a page that echoes the URL where the excerpt is cut", async (_, op) => {
-    for (const [status, at] of [[404, EXCERPT - 20], [200, EXCERPT - 5], [502, EXCERPT - 40]] as const) {
+    for (const [status, at] of [
+      [404, EXCERPT - 20],
+      [200, EXCERPT - 5],
+      [502, EXCERPT - 40],
+    ] as const) {
       const handler: Handler = (req, res) => {
         const page = `${"x".repeat(at - "/partner//".length - op.operationId.length)}${req.url} and more text after it`;
         res.writeHead(status, { "Content-Type": "text/html" }).end(page);
@@ -56,12 +68,17 @@ describe("2. the body validated is the body sent", () => {
     let reads = 0;
     return {
       "a toJSON that sends a misspelt field": { toJSON: () => ({ ...valid, stateWebhok: "yes" }) },
-      "a toJSON that sends a valid body for an invalid object": Object.assign(Object.create({ toJSON: () => valid }), { bogus: true }),
+      "a toJSON that sends a valid body for an invalid object": Object.assign(Object.create({ toJSON: () => valid }), {
+        bogus: true,
+      }),
       "a getter that answers differently each time": Object.defineProperty({ ...valid }, Object.keys(valid)[0]!, {
         enumerable: true,
         get: () => (reads++ === 0 ? valid[Object.keys(valid)[0]!] : { not: "valid" }),
       }),
-      "a Proxy that hides a field from validation": new Proxy({ ...valid, extra: 1 }, { ownKeys: (t) => Reflect.ownKeys(t), get: (t, k) => Reflect.get(t, k) }),
+      "a Proxy that hides a field from validation": new Proxy(
+        { ...valid, extra: 1 },
+        { ownKeys: (t) => Reflect.ownKeys(t), get: (t, k) => Reflect.get(t, k) },
+      ),
     };
   };
 
@@ -79,23 +96,37 @@ describe("2. the body validated is the body sent", () => {
     }
   });
 
-  it.each(each(withBody))("%s: a body that cannot be written as JSON is an invalid request, nothing sent", async (_, op) => {
-    const cycle: Record<string, unknown> = { ...(op.request as object) };
-    cycle.self = cycle;
-    for (const body of [{ ...(op.request as object), big: 10n }, cycle, { toJSON: () => { throw new Error(`no: ${TOKEN}`); } }]) {
-      const { result, server } = await through(answer(200, op.successes[0]!.value), op, {}, body);
-      expect(result.error).toMatchObject({ kind: "invalid-request", sent: "no", attempts: 0 });
-      expect(result.error!.message).not.toMatch(/may have/);
-      expect(server.requests).toHaveLength(0);
-      expectNoToken(result.error);
-    }
-  });
+  it.each(each(withBody))(
+    "%s: a body that cannot be written as JSON is an invalid request, nothing sent",
+    async (_, op) => {
+      const cycle: Record<string, unknown> = { ...(op.request as object) };
+      cycle.self = cycle;
+      for (const body of [
+        { ...(op.request as object), big: 10n },
+        cycle,
+        {
+          toJSON: () => {
+            throw new Error(`no: ${TOKEN}`);
+          },
+        },
+      ]) {
+        const { result, server } = await through(answer(200, op.successes[0]!.value), op, {}, body);
+        expect(result.error).toMatchObject({ kind: "invalid-request", sent: "no", attempts: 0 });
+        expect(result.error!.message).not.toMatch(/may have/);
+        expect(server.requests).toHaveLength(0);
+        expectNoToken(result.error);
+      }
+    },
+  );
 });
 
 describe("3. a token JSON would escape cannot be configured", () => {
-  it.each(['gac."quoted"', "gac.back\\slash", "gac.\u0001ctl", "gac.\ud800", "gac.ü"])("%j is refused when the client is made", (token) => {
-    expect(() => createPartnerClient({ partnerToken: token })).toThrow(TypeError);
-  });
+  it.each(['gac."quoted"', "gac.back\\slash", "gac.\u0001ctl", "gac.\ud800", "gac.ü"])(
+    "%j is refused when the client is made",
+    (token) => {
+      expect(() => createPartnerClient({ partnerToken: token })).toThrow(TypeError);
+    },
+  );
 });
 
 describe("4. nothing unvetted from headers", () => {
@@ -104,12 +135,16 @@ describe("4. nothing unvetted from headers", () => {
     expect(parseRetryAfter("120", now)).toBe(120_000);
     expect(parseRetryAfter("Tue, 24 Nov 2026 12:00:30 GMT", now)).toBe(30_000);
     expect(parseRetryAfter("Tue, 24 Nov 2026 11:00:00 GMT", now)).toBe(0);
-    for (const junk of ["-1", "1.5", "soon", `10; ${TOKEN}`, "9".repeat(50), "", null]) expect(parseRetryAfter(junk, now), String(junk)).toBeUndefined();
+    for (const junk of ["-1", "1.5", "soon", `10; ${TOKEN}`, "9".repeat(50), "", null])
+      expect(parseRetryAfter(junk, now), String(junk)).toBeUndefined();
   });
 
   it.each(each(operations))("%s: an error keeps the parsed Retry-After, never the raw header", async (_, op) => {
     const date = new Date(Date.now() + 60_000).toUTCString();
-    for (const [header, expected] of [[date, "number"], [`soon ${TOKEN}`, "undefined"]] as const) {
+    for (const [header, expected] of [
+      [date, "number"],
+      [`soon ${TOKEN}`, "undefined"],
+    ] as const) {
       const { result } = await through(answer(400, "bad", { "Retry-After": header }), op);
       expect(typeof (errorOf(result) as { retryAfterMs?: number }).retryAfterMs).toBe(expected);
       expect(JSON.stringify(result.error)).not.toContain(header);
@@ -119,29 +154,45 @@ describe("4. nothing unvetted from headers", () => {
 
 describe("5. an id JSON cannot carry exactly is never handed back rounded", () => {
   const withId = operations.filter((op) => JSON.stringify(op.successes[0]!.value).includes('"idInstance":'));
-  it.each(each(withId))("%s: idInstance 9007199254740993 is an unexpected answer that keeps the digits", async (_, op) => {
-    const text = JSON.stringify(op.successes[0]!.value).replace(/"idInstance":\d+/, '"idInstance":9007199254740993');
-    const { result } = await through((_q, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(text), op);
-    expect(errorOf(result)).toMatchObject({ kind: "unexpected-response" });
-    expect((result.error as { reason: string }).reason).toContain("9007199254740993");
-  });
+  it.each(each(withId))(
+    "%s: idInstance 9007199254740993 is an unexpected answer that keeps the digits",
+    async (_, op) => {
+      const text = JSON.stringify(op.successes[0]!.value).replace(/"idInstance":\d+/, '"idInstance":9007199254740993');
+      const { result } = await through(
+        (_q, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(text),
+        op,
+      );
+      expect(errorOf(result)).toMatchObject({ kind: "unexpected-response" });
+      expect((result.error as { reason: string }).reason).toContain("9007199254740993");
+    },
+  );
 });
 
 describe("6. instance tokens stay out of errors", () => {
-  it.each(each(operations))("%s: in an unexpected answer, an error body, a plain-text page, and across the cut", async (_, op) => {
-    const shape = Array.isArray(op.successes[0]!.value) ? [{ [SECRET]: INSTANCE_TOKEN, idInstance: "x" }] : { [SECRET]: INSTANCE_TOKEN };
-    const handlers: Handler[] = [
-      answer(200, shape),
-      answer(403, { code: 403, description: `Forbidden ${INSTANCE_TOKEN}`, [SECRET]: INSTANCE_TOKEN, more: [{ [SECRET]: INSTANCE_TOKEN }] }),
-      answer(400, `bad: {"${SECRET}": "${INSTANCE_TOKEN}"}`),
-      answer(200, `${"x".repeat(EXCERPT - 30)}{"${SECRET}":"${INSTANCE_TOKEN}"}`),
-    ];
-    for (const handler of handlers) {
-      const { result } = await through(handler, op);
-      errorOf(result);
-      expectNoToken(result.error, INSTANCE_TOKEN);
-    }
-  });
+  it.each(each(operations))(
+    "%s: in an unexpected answer, an error body, a plain-text page, and across the cut",
+    async (_, op) => {
+      const shape = Array.isArray(op.successes[0]!.value)
+        ? [{ [SECRET]: INSTANCE_TOKEN, idInstance: "x" }]
+        : { [SECRET]: INSTANCE_TOKEN };
+      const handlers: Handler[] = [
+        answer(200, shape),
+        answer(403, {
+          code: 403,
+          description: `Forbidden ${INSTANCE_TOKEN}`,
+          [SECRET]: INSTANCE_TOKEN,
+          more: [{ [SECRET]: INSTANCE_TOKEN }],
+        }),
+        answer(400, `bad: {"${SECRET}": "${INSTANCE_TOKEN}"}`),
+        answer(200, `${"x".repeat(EXCERPT - 30)}{"${SECRET}":"${INSTANCE_TOKEN}"}`),
+      ];
+      for (const handler of handlers) {
+        const { result } = await through(handler, op);
+        errorOf(result);
+        expectNoToken(result.error, INSTANCE_TOKEN);
+      }
+    },
+  );
 
   it("while idInstance, which a partner needs to recover, is kept", async () => {
     const op = operations.find((o) => o.operationId === "getInstances")!;
@@ -155,34 +206,50 @@ describe("7. answers are bounded in size, and the connection is closed", () => {
 
   /** A server that streams `chunk` until the client closes the connection, and records that. */
   function endless(status: number, headers: Record<string, string>, chunk: Buffer) {
-    const state = { closed: false, handler: ((_q, res) => {
-      res.writeHead(status, headers);
-      res.on("close", () => (state.closed = true));
-      const pump = () => {
-        while (!res.destroyed && res.write(chunk));
-        if (!res.destroyed) res.once("drain", pump);
-      };
-      pump();
-    }) as Handler };
+    const state = {
+      closed: false,
+      handler: ((_q, res) => {
+        res.writeHead(status, headers);
+        res.on("close", () => (state.closed = true));
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once("drain", pump);
+        };
+        pump();
+      }) as Handler,
+    };
     return state;
   }
 
-  it.each(each(operations))("%s: a Content-Length beyond the method's limit is refused before reading", async (_, op) => {
-    const stream = endless(200, { "Content-Type": "application/json", "Content-Length": String(maxOf(op) + 1) }, Buffer.alloc(64 * 1024, 32));
-    const { result, ms } = await through(stream.handler, op);
-    expect(errorOf(result)).toMatchObject({ kind: "unexpected-response", sent: "yes" });
-    expect(result.error!.message).toContain(String(maxOf(op)));
-    expect(ms).toBeLessThan(1500);
-    await expect.poll(() => stream.closed).toBe(true);
-  });
+  it.each(each(operations))(
+    "%s: a Content-Length beyond the method's limit is refused before reading",
+    async (_, op) => {
+      const stream = endless(
+        200,
+        { "Content-Type": "application/json", "Content-Length": String(maxOf(op) + 1) },
+        Buffer.alloc(64 * 1024, 32),
+      );
+      const { result, ms } = await through(stream.handler, op);
+      expect(errorOf(result)).toMatchObject({ kind: "unexpected-response", sent: "yes" });
+      expect(result.error!.message).toContain(String(maxOf(op)));
+      expect(ms).toBeLessThan(1500);
+      await expect.poll(() => stream.closed).toBe(true);
+    },
+  );
 
-  it.each(each(operations.filter((op) => maxOf(op) <= 1024 * 1024)))("%s: a gzip body that inflates past the limit", async (_, op) => {
-    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 48)); // 64 MB of zeros, about 64 KB on the wire
-    const { result, ms } = await through((_q, res) => res.writeHead(200, { "Content-Type": "application/json", "Content-Encoding": "gzip" }).end(bomb), op);
-    expect(errorOf(result)).toMatchObject({ kind: "unexpected-response" });
-    expect((result.error as { reason: string }).reason).toContain(String(maxOf(op)));
-    expect(ms).toBeLessThan(1500);
-  });
+  it.each(each(operations.filter((op) => maxOf(op) <= 1024 * 1024)))(
+    "%s: a gzip body that inflates past the limit",
+    async (_, op) => {
+      const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 48)); // 64 MB of zeros, about 64 KB on the wire
+      const { result, ms } = await through(
+        (_q, res) => res.writeHead(200, { "Content-Type": "application/json", "Content-Encoding": "gzip" }).end(bomb),
+        op,
+      );
+      expect(errorOf(result)).toMatchObject({ kind: "unexpected-response" });
+      expect((result.error as { reason: string }).reason).toContain(String(maxOf(op)));
+      expect(ms).toBeLessThan(1500);
+    },
+  );
 
   it.each(each(operations))("%s: an endless error page ends as an http error with a short excerpt", async (_, op) => {
     const stream = endless(500, { "Content-Type": "text/html" }, Buffer.alloc(64 * 1024, 65));
@@ -196,7 +263,13 @@ describe("7. answers are bounded in size, and the connection is closed", () => {
   it.each(each(operations))("%s: a 20 MB error description gives a short message", async (_, op) => {
     const body = JSON.stringify({ code: 403, description: "D".repeat(20 * 1024 * 1024) });
     for (const status of [200, 403]) {
-      const { result } = await through((_q, res) => res.writeHead(status, { "Content-Type": "application/json" }).end(body), op, {}, undefined, 10_000);
+      const { result } = await through(
+        (_q, res) => res.writeHead(status, { "Content-Type": "application/json" }).end(body),
+        op,
+        {},
+        undefined,
+        10_000,
+      );
       const error = errorOf(result);
       expect(error.message.length, `HTTP ${status}`).toBeLessThan(600);
       expect(JSON.stringify(error).length, `HTTP ${status}`).toBeLessThan(5000);
@@ -205,7 +278,10 @@ describe("7. answers are bounded in size, and the connection is closed", () => {
 
   it("summarises ten thousand unknown fields instead of pasting them", async () => {
     const op = operations.find((o) => o.operationId === "createInstance")!;
-    const body = { ...(op.request as object), ...Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`field${i}`, "yes"])) };
+    const body = {
+      ...(op.request as object),
+      ...Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`field${i}`, "yes"])),
+    };
     const { result, server } = await through(answer(200, {}), op, {}, body);
     expect(errorOf(result)).toMatchObject({ kind: "invalid-request", sent: "no" });
     expect(result.error!.message.length).toBeLessThan(600);
@@ -242,7 +318,14 @@ describe("9. bad configuration is refused at once, and never printed; any abort 
   const reasons: Array<[string, unknown]> = [
     ["a Symbol", Symbol("stop")],
     ["an object with no prototype", Object.create(null)],
-    ["an object whose toString throws", { toString: () => { throw new Error("no"); } }],
+    [
+      "an object whose toString throws",
+      {
+        toString: () => {
+          throw new Error("no");
+        },
+      },
+    ],
     ["undefined", undefined],
     ["a string holding the token", `stop ${TOKEN}`],
     ["a number", 42],
@@ -254,7 +337,11 @@ describe("9. bad configuration is refused at once, and never printed; any abort 
         if (when === "before") controller.abort(reason);
         else setTimeout(() => controller.abort(reason), 30);
         const { result } = await through(() => {}, op, { signal: controller.signal });
-        expect(errorOf(result), `${name} ${when}`).toMatchObject({ kind: "timeout", by: "signal", sent: when === "before" ? "no" : "maybe" });
+        expect(errorOf(result), `${name} ${when}`).toMatchObject({
+          kind: "timeout",
+          by: "signal",
+          sent: when === "before" ? "no" : "maybe",
+        });
         expectNoToken(result.error);
       }
     }
@@ -264,7 +351,10 @@ describe("9. bad configuration is refused at once, and never printed; any abort 
 describe("10. a deeply nested answer is an answer, not a network failure", () => {
   const deep = "[".repeat(200_000) + "]".repeat(200_000);
   it.each(each(operations))("%s: as a 5xx, a 200 and inside an error body", async (_, op) => {
-    const json = (status: number, text: string): Handler => (_q, res) => res.writeHead(status, { "Content-Type": "application/json" }).end(text);
+    const json =
+      (status: number, text: string): Handler =>
+      (_q, res) =>
+        res.writeHead(status, { "Content-Type": "application/json" }).end(text);
     const cases: Array<[Handler, string]> = [
       [json(503, deep), "http"],
       [json(200, deep), "unexpected-response"],
@@ -282,14 +372,18 @@ describe("11. every written form of a secret is masked", () => {
   // Every punctuation character the token rule allows, so that every escape an encoder writes is met.
   const PUNCTUATED = "gac.FAKE:tok=en,0000$aaaa&'()*+;@!~_-1111bbbb";
   const percent = (text: string, lower: boolean) =>
-    [...text].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).map((e) => (lower ? e : e.toUpperCase())).join("");
+    [...text]
+      .map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
+      .map((e) => (lower ? e : e.toUpperCase()))
+      .join("");
   const forms: Record<string, (token: string) => string> = {
     raw: (t) => t,
     "URL-encoded, upper case": (t) => encodeURIComponent(t).replace(/[!'()*~]/g, (c) => percent(c, false)),
     "URL-encoded, lower case": (t) => encodeURIComponent(t).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
     "every character escaped": (t) => percent(t, true),
     "encoded twice": (t) => encodeURIComponent(encodeURIComponent(t)),
-    "JSON-escaped": (t) => [...t].map((c) => (/[a-z0-9]/i.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)).join(""),
+    "JSON-escaped": (t) =>
+      [...t].map((c) => (/[a-z0-9]/i.test(c) ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)).join(""),
     "form-encoded": (t) => new URLSearchParams({ t }).toString().slice(2),
     "HTML-escaped, as an error page writes it": (t) => t.replace(/&/g, "&amp;").replace(/'/g, "&#39;"),
     "HTML-escaped in hex": (t) => t.replace(/[^a-z0-9]/gi, (c) => `&#x${c.charCodeAt(0).toString(16)};`),
@@ -297,21 +391,31 @@ describe("11. every written form of a secret is masked", () => {
   };
   const noPiece = (value: unknown, written: string) => {
     for (const text of textsOf(value))
-      for (let i = 0; i + 12 <= written.length; i++) expect(text.includes(written.slice(i, i + 12)), `a piece of ${written} is in: ${text.slice(0, 300)}`).toBe(false);
+      for (let i = 0; i + 12 <= written.length; i++)
+        expect(text.includes(written.slice(i, i + 12)), `a piece of ${written} is in: ${text.slice(0, 300)}`).toBe(
+          false,
+        );
   };
 
-  it.each(Object.keys(forms))("a server that echoes the token %s: masked in message, excerpt and cause", async (name) => {
-    const written = forms[name]!(PUNCTUATED);
-    const server = await loopback((_req, res) => res.writeHead(502, { "Content-Type": "text/plain" }).end(`upstream failed for /partner/x/${written} (see ${written})`));
-    try {
-      const partner = createPartnerClient({ partnerToken: PUNCTUATED, baseUrl: server.url, retry: false });
-      const { error } = await partner.getInstances();
-      expect(error).toMatchObject({ kind: "http", status: 502 });
-      for (const form of Object.values(forms)) noPiece(error, form(PUNCTUATED));
-    } finally {
-      await server.close();
-    }
-  });
+  it.each(Object.keys(forms))(
+    "a server that echoes the token %s: masked in message, excerpt and cause",
+    async (name) => {
+      const written = forms[name]!(PUNCTUATED);
+      const server = await loopback((_req, res) =>
+        res
+          .writeHead(502, { "Content-Type": "text/plain" })
+          .end(`upstream failed for /partner/x/${written} (see ${written})`),
+      );
+      try {
+        const partner = createPartnerClient({ partnerToken: PUNCTUATED, baseUrl: server.url, retry: false });
+        const { error } = await partner.getInstances();
+        expect(error).toMatchObject({ kind: "http", status: 502 });
+        for (const form of Object.values(forms)) noPiece(error, form(PUNCTUATED));
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   it("the partner token pasted as a settings key is masked in the invalid-request error", async () => {
     const op = operations.find((o) => o.operationId === "createInstance")!;
@@ -328,7 +432,10 @@ describe("12. what a review found: secrets the body sent, hostile errors, deep a
   const WEBHOOK_TOKEN = "FAKE-webhook-token-0123456789";
 
   it("a webhookUrlToken the body sent is masked in an answer that echoes it", async () => {
-    const handler: Handler = (_req, res) => res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ code: 400, description: `webhookUrlToken '${WEBHOOK_TOKEN}' is not allowed` }));
+    const handler: Handler = (_req, res) =>
+      res
+        .writeHead(400, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ code: 400, description: `webhookUrlToken '${WEBHOOK_TOKEN}' is not allowed` }));
     const { result } = await through(handler, createOp, {}, { name: "shop", webhookUrlToken: WEBHOOK_TOKEN });
     expect(errorOf(result)).toMatchObject({ kind: "api", code: 400 });
     expectNoToken(result.error, WEBHOOK_TOKEN);
@@ -344,9 +451,16 @@ describe("12. what a review found: secrets the body sent, hostile errors, deep a
 
   it("a fetch error whose name, code or message getter is hostile still resolves, masked", async () => {
     const op = operations.find((o) => o.operationId === "getInstances")!;
-    const hostile = Object.assign(new Error("x"), { name: `Error at /partner/getInstances/${TOKEN}`, code: `E_${TOKEN}` });
+    const hostile = Object.assign(new Error("x"), {
+      name: `Error at /partner/getInstances/${TOKEN}`,
+      code: `E_${TOKEN}`,
+    });
     const throwing = new Error("y");
-    Object.defineProperty(throwing, "message", { get: () => { throw new Error("getter"); } });
+    Object.defineProperty(throwing, "message", {
+      get: () => {
+        throw new Error("getter");
+      },
+    });
     for (const thrown of [hostile, throwing]) {
       const partner = createPartnerClient({ partnerToken: TOKEN, retry: false, fetch: () => Promise.reject(thrown) });
       const result = await callOperation(partner, op);
@@ -357,15 +471,25 @@ describe("12. what a review found: secrets the body sent, hostile errors, deep a
 
   it("a fetch that answers synchronously: the answer arrived (sent yes)", async () => {
     const op = operations.find((o) => o.operationId === "getInstances")!;
-    const partner = createPartnerClient({ partnerToken: TOKEN, retry: false, fetch: (() => new Response("nope", { status: 418 })) as unknown as typeof fetch });
+    const partner = createPartnerClient({
+      partnerToken: TOKEN,
+      retry: false,
+      fetch: (() => new Response("nope", { status: 418 })) as unknown as typeof fetch,
+    });
     expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "http", status: 418, sent: "yes" });
   });
 
   it("a status outside 200-599 is reported as it came, and never retried", async () => {
     const op = operations.find((o) => o.operationId === "getInstances")!;
-    const server = await loopback((req) => req.socket.end("HTTP/1.1 600 Strange\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"));
+    const server = await loopback((req) =>
+      req.socket.end("HTTP/1.1 600 Strange\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"),
+    );
     try {
-      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { attempts: 3, delayMs: 1 } });
+      const partner = createPartnerClient({
+        partnerToken: TOKEN,
+        baseUrl: server.url,
+        retry: { attempts: 3, delayMs: 1 },
+      });
       const { error } = await partner.getInstances();
       if (error?.kind === "http") expect(error.status).toBe(600);
       expect(error?.attempts).toBe(1);
@@ -379,22 +503,41 @@ describe("12. what a review found: secrets the body sent, hostile errors, deep a
     ["a 2xx with a declared length", 200, { "Content-Length": "1000" }],
     ["a chunked 2xx", 200, {}],
     ["a 503", 503, {}],
-  ] as const)("the deadline and the caller's signal end a body that never ends, from any fetch: %s", async (_, status, headers) => {
-    const op = operations.find((o) => o.operationId === "getInstances")!;
-    const endless = () => Promise.resolve(new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("[")) }), { status, headers }));
-    const partner = createPartnerClient({ partnerToken: TOKEN, retry: false, timeoutMs: 300, fetch: endless as unknown as typeof fetch });
-    const started = performance.now();
-    expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "timeout", by: "timeout", sent: "yes" });
-    expect(performance.now() - started).toBeLessThan(1300);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    expect(errorOf(await callOperation(partner, op, { signal: controller.signal, timeoutMs: 10_000 }))).toMatchObject({ kind: "timeout", by: "signal" });
-  });
+  ] as const)(
+    "the deadline and the caller's signal end a body that never ends, from any fetch: %s",
+    async (_, status, headers) => {
+      const op = operations.find((o) => o.operationId === "getInstances")!;
+      const endless = () =>
+        Promise.resolve(
+          new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("[")) }), {
+            status,
+            headers,
+          }),
+        );
+      const partner = createPartnerClient({
+        partnerToken: TOKEN,
+        retry: false,
+        timeoutMs: 300,
+        fetch: endless as unknown as typeof fetch,
+      });
+      const started = performance.now();
+      expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "timeout", by: "timeout", sent: "yes" });
+      expect(performance.now() - started).toBeLessThan(1300);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      expect(errorOf(await callOperation(partner, op, { signal: controller.signal, timeoutMs: 10_000 }))).toMatchObject(
+        { kind: "timeout", by: "signal" },
+      );
+    },
+  );
 
   it("a declared length is not trusted from a fetch other than the global one: the size limit holds", async () => {
     const op = operations.find((o) => o.operationId === "createInstance")!;
     const limit = op.operation["x-max-response-bytes"] as number;
-    const big = () => Promise.resolve(new Response(new Uint8Array(limit * 4).fill(32), { status: 200, headers: { "Content-Length": "2" } }));
+    const big = () =>
+      Promise.resolve(
+        new Response(new Uint8Array(limit * 4).fill(32), { status: 200, headers: { "Content-Length": "2" } }),
+      );
     const partner = createPartnerClient({ partnerToken: TOKEN, fetch: big as unknown as typeof fetch });
     expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "unexpected-response" });
     expect(errorOf(await callOperation(partner, op)).message).toMatch(/larger than/);

@@ -20,7 +20,8 @@ import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
 const FAST = { intervalMs: 100, timeoutMs: 10_000 };
 const PACED = { intervalMs: 400, timeoutMs: 10_000 };
 const created = examples.createInstance.createdWhatsapp.value as { idInstance: number; apiTokenInstance: string };
-const stateOf = (name: keyof typeof examples.getStateInstance) => examples.getStateInstance[name].value as { stateInstance: string } | null;
+const stateOf = (name: keyof typeof examples.getStateInstance) =>
+  examples.getStateInstance[name].value as { stateInstance: string } | null;
 
 describe("the whole journey against the mock, with no hand-written HTTP call", () => {
   it("mockFetch: create, wait for notAuthorized, QR, authorized, settings, logout, delete", async () => {
@@ -37,14 +38,20 @@ describe("the whole journey against the mock, with no hand-written HTTP call", (
     expect(ready).toEqual({ data: { stateInstance: "notAuthorized" } });
     expect(seen).toEqual([stateOf("creating"), stateOf("starting")?.stateInstance, "notAuthorized"]);
     const shown: string[] = [];
-    expect(await authorizeByQr(client, { ...FAST, onQrCode: (url) => shown.push(url) })).toEqual({ data: { authorized: true } });
+    expect(await authorizeByQr(client, { ...FAST, onQrCode: (url) => shown.push(url) })).toEqual({
+      data: { authorized: true },
+    });
     expect(shown).toEqual([qrDataUrl(examples.qr.qrCode.value as never)]);
     expect(shown[0]).toMatch(/^data:image\/png;base64,/);
     expect((await waitForState(client, "authorized", FAST)).data).toEqual({ stateInstance: "authorized" });
-    expect((await client.setSettings({ incomingWebhook: "yes" })).data).toEqual(examples.setSettings.settingsSaved.value);
+    expect((await client.setSettings({ incomingWebhook: "yes" })).data).toEqual(
+      examples.setSettings.settingsSaved.value,
+    );
     expect((await client.getSettings()).error).toBeUndefined();
     expect((await client.logout()).data).toEqual(examples.logout.loggedOut.value);
-    expect((await partner.deleteInstanceAccount({ idInstance: instance!.idInstance })).data).toEqual({ deleteInstanceAccount: true });
+    expect((await partner.deleteInstanceAccount({ idInstance: instance!.idInstance })).data).toEqual({
+      deleteInstanceAccount: true,
+    });
   }, 30_000);
 
   it("Prism over HTTP: the same instance's state and QR, named examples picked with useExample", async () => {
@@ -70,12 +77,21 @@ describe("the whole journey against the mock, with no hand-written HTTP call", (
 
 describe("waitForState", () => {
   it("treats null, starting and a starting instance's 400 as not yet; never polls faster than asked", async () => {
-    const answers = [answer(200, null), answer(400, { code: 400, description: "Instance account is expired" }), answer(200, { stateInstance: "starting" }), answer(200, { stateInstance: "notAuthorized" })];
-    const server = await loopback((req, res, body) => answers[Math.min(server.requests.length - 1, answers.length - 1)]!(req, res, body));
+    const answers = [
+      answer(200, null),
+      answer(400, { code: 400, description: "Instance account is expired" }),
+      answer(200, { stateInstance: "starting" }),
+      answer(200, { stateInstance: "notAuthorized" }),
+    ];
+    const server = await loopback((req, res, body) =>
+      answers[Math.min(server.requests.length - 1, answers.length - 1)]!(req, res, body),
+    );
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
       const started = performance.now();
-      expect(await waitForState(client, ["notAuthorized", "authorized"], PACED)).toEqual({ data: { stateInstance: "notAuthorized" } });
+      expect(await waitForState(client, ["notAuthorized", "authorized"], PACED)).toEqual({
+        data: { stateInstance: "notAuthorized" },
+      });
       expect(server.requests).toHaveLength(4);
       expect(performance.now() - started).toBeGreaterThanOrEqual(3 * PACED.intervalMs - 50);
     } finally {
@@ -131,7 +147,10 @@ describe("waitForState", () => {
 
 describe("authorizeByPhone", () => {
   it("hands over the pairing code, then waits until authorized", async () => {
-    const client = createInstanceClient({ ...INSTANCE, fetch: mockFetch({ getStateInstance: ["notAuthorized", "authorized"] }) });
+    const client = createInstanceClient({
+      ...INSTANCE,
+      fetch: mockFetch({ getStateInstance: ["notAuthorized", "authorized"] }),
+    });
     const codes: string[] = [];
     const result = await authorizeByPhone(client, 79001234567, { ...FAST, onCode: (code) => codes.push(code) });
     expect(result).toEqual({ data: { stateInstance: "authorized" } });
@@ -150,8 +169,16 @@ describe("createInstanceClient", () => {
   it.each([
     ["no idInstance", { apiTokenInstance: INSTANCE_TOKEN }, /idInstance/],
     ["a fractional idInstance", { idInstance: 1.5, apiTokenInstance: INSTANCE_TOKEN }, /idInstance/],
-    ["a token that is not one path segment", { idInstance: 1101000001, apiTokenInstance: `${INSTANCE_TOKEN}/x` }, /apiTokenInstance must be one URL path segment/],
-    ["an apiUrl with a password", { idInstance: 1101000001, apiTokenInstance: INSTANCE_TOKEN, apiUrl: "https://u:p@example.invalid" }, /apiUrl must not hold/],
+    [
+      "a token that is not one path segment",
+      { idInstance: 1101000001, apiTokenInstance: `${INSTANCE_TOKEN}/x` },
+      /apiTokenInstance must be one URL path segment/,
+    ],
+    [
+      "an apiUrl with a password",
+      { idInstance: 1101000001, apiTokenInstance: INSTANCE_TOKEN, apiUrl: "https://u:p@example.invalid" },
+      /apiUrl must not hold/,
+    ],
   ])("refuses %s at once, naming the rule and never the value", (_, options, rule) => {
     expect(() => createInstanceClient(options as never)).toThrow(rule);
     try {
@@ -165,7 +192,11 @@ describe("createInstanceClient", () => {
     const server = await loopback(answer(200, { stateInstance: "authorized" }));
     try {
       const token = "FAKE:instance=token,with$punctuation";
-      await createInstanceClient({ idInstance: 1101000001, apiTokenInstance: token, apiUrl: server.url }).getStateInstance();
+      await createInstanceClient({
+        idInstance: 1101000001,
+        apiTokenInstance: token,
+        apiUrl: server.url,
+      }).getStateInstance();
       const path = server.requests[0]!.url;
       expect(decodeURIComponent(path.split("/").pop()!)).toBe(token);
       expect(path.split("/")).toHaveLength(4);
@@ -213,7 +244,11 @@ describe("receiveNotifications (receiving by polling)", () => {
       const handled: unknown[] = [];
       await expect(
         (async () => {
-          for await (const { body } of receiveNotifications(client, { receiveTimeout: 5, retryDelayMs: 1000, signal: controller.signal })) {
+          for await (const { body } of receiveNotifications(client, {
+            receiveTimeout: 5,
+            retryDelayMs: 1000,
+            signal: controller.signal,
+          })) {
             handled.push(body);
             throw new Error("the handler failed");
           }
@@ -280,7 +315,11 @@ describe("partner.instance, as a new partner met it", () => {
     const client = partner.instance(created);
     expect(client.apiUrl).toBe(mockUrl);
     useExample(partner, "getStateInstance", ["creating", "notAuthorized"]);
-    expect(await waitForState(client, "notAuthorized", { intervalMs: 100, timeoutMs: 5000 })).toEqual({ data: { stateInstance: "notAuthorized" } });
-    expect(partner.instance(created, { apiUrl: "https://1101.api.green-api.com" }).apiUrl).toBe("https://1101.api.green-api.com");
+    expect(await waitForState(client, "notAuthorized", { intervalMs: 100, timeoutMs: 5000 })).toEqual({
+      data: { stateInstance: "notAuthorized" },
+    });
+    expect(partner.instance(created, { apiUrl: "https://1101.api.green-api.com" }).apiUrl).toBe(
+      "https://1101.api.green-api.com",
+    );
   });
 });

@@ -8,7 +8,14 @@ import { loadSpec } from "../scripts/spec.js";
 import { root, run } from "./helpers/run.js";
 
 function redoclyLint(dir: string) {
-  const { code, out } = run("redocly", ["lint", join(dir, "spec/openapi.yaml"), "--config", join(root, "redocly.yaml"), "--format", "json"]);
+  const { code, out } = run("redocly", [
+    "lint",
+    join(dir, "spec/openapi.yaml"),
+    "--config",
+    join(root, "redocly.yaml"),
+    "--format",
+    "json",
+  ]);
   const json = JSON.parse(out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1));
   return { code, problems: json.problems as Array<{ ruleId: string; severity: string; message: string }> };
 }
@@ -33,10 +40,26 @@ describe("redocly lint", () => {
   });
 
   it.each([
-    ["rule/property-has-description", "components/schemas/CreateInstanceRequest.yaml", (t: string) => t.replace(/\n    description: Name of the instance[^\n]*/, "")],
-    ["rule/property-has-example", "components/schemas/PartnerError.yaml", (t: string) => t.replace(/\n    example: 401/, "")],
-    ["rule/operation-is-documented", "paths/partner_createInstance_{partnerToken}.yaml", (t: string) => t.replace(/\n  summary: [^\n]*/, "")],
-    ["rule/operation-has-4xx", "paths/partner_createInstance_{partnerToken}.yaml", (t: string) => t.replace(/\n    '4\d\d':\n      \$ref: [^\n]*/g, "")],
+    [
+      "rule/property-has-description",
+      "components/schemas/CreateInstanceRequest.yaml",
+      (t: string) => t.replace(/\n    description: Name of the instance[^\n]*/, ""),
+    ],
+    [
+      "rule/property-has-example",
+      "components/schemas/PartnerError.yaml",
+      (t: string) => t.replace(/\n    example: 401/, ""),
+    ],
+    [
+      "rule/operation-is-documented",
+      "paths/partner_createInstance_{partnerToken}.yaml",
+      (t: string) => t.replace(/\n  summary: [^\n]*/, ""),
+    ],
+    [
+      "rule/operation-has-4xx",
+      "paths/partner_createInstance_{partnerToken}.yaml",
+      (t: string) => t.replace(/\n    '4\d\d':\n      \$ref: [^\n]*/g, ""),
+    ],
   ])("%s fails the build when broken", (rule, file, change) => {
     const { code, problems } = redoclyLint(brokenSpec(file, change));
     expect(problems.map((p) => p.ruleId)).toContain(rule);
@@ -53,7 +76,15 @@ describe("nothing phones home", () => {
 
 describe("spectral lint", () => {
   it("passes spectral:oas and the OWASP ruleset with no error or warning", () => {
-    const { code, out } = run("spectral", ["lint", "generated/openapi.json", "--fail-severity", "warn", "-f", "json", "--quiet"]);
+    const { code, out } = run("spectral", [
+      "lint",
+      "generated/openapi.json",
+      "--fail-severity",
+      "warn",
+      "-f",
+      "json",
+      "--quiet",
+    ]);
     const results = JSON.parse(out.slice(out.indexOf("["), out.lastIndexOf("]") + 1));
     expect(results.map((r: { code: string; message: string }) => `${r.code}: ${r.message}`)).toEqual([]);
     expect(code).toBe(0);
@@ -72,13 +103,20 @@ const bundles = [
 
 /** Every operation's summary, of paths and webhooks alike, with where it stands. */
 function summaries(doc: Json): Array<[string, string]> {
-  return [...Object.entries(doc.paths ?? {}), ...Object.entries(doc.webhooks ?? {})].flatMap(([where, item]: [string, Json]) =>
-    Object.entries(item)
-      .filter(([, operation]: [string, Json]) => operation?.summary !== undefined && (operation.operationId || operation.responses))
-      .map(([method, operation]: [string, Json]): [string, string] => [`${method} ${where}`, operation.summary]),
+  return [...Object.entries(doc.paths ?? {}), ...Object.entries(doc.webhooks ?? {})].flatMap(
+    ([where, item]: [string, Json]) =>
+      Object.entries(item)
+        .filter(
+          ([, operation]: [string, Json]) =>
+            operation?.summary !== undefined && (operation.operationId || operation.responses),
+        )
+        .map(([method, operation]: [string, Json]): [string, string] => [`${method} ${where}`, operation.summary]),
   );
 }
-const tooLong = (doc: Json) => summaries(doc).filter(([, summary]) => summary.length > SIDEBAR_SUMMARY).map(([where, s]) => `${where}: "${s}" (${s.length})`);
+const tooLong = (doc: Json) =>
+  summaries(doc)
+    .filter(([, summary]) => summary.length > SIDEBAR_SUMMARY)
+    .map(([where, s]) => `${where}: "${s}" (${s.length})`);
 
 describe("operation summaries fit Redoc's sidebar", () => {
   it.each(bundles)(`in the %s bundle (%s): at most ${SIDEBAR_SUMMARY} characters`, (_, file) => {
@@ -92,7 +130,9 @@ describe("operation summaries fit Redoc's sidebar", () => {
     const [path, item] = Object.entries<Json>(doc.paths)[0]!;
     const method = Object.keys(item).find((key) => item[key]?.operationId)!;
     item[method].summary = "Delete an instance of the partner's";
-    expect(tooLong(doc)).toContainEqual(expect.stringContaining(`${method} ${path}: "Delete an instance of the partner's"`));
+    expect(tooLong(doc)).toContainEqual(
+      expect.stringContaining(`${method} ${path}: "Delete an instance of the partner's"`),
+    );
   });
 });
 
@@ -101,12 +141,21 @@ describe("operation summaries fit Redoc's sidebar", () => {
 /** Every `anyOf` of the spec with an enum branch beside a plain string branch that lacks the marker. */
 function unmarkedOpenEnums(doc: Json): string[] {
   const found: string[] = [];
-  const resolve = (node: Json): Json => (node?.$ref ? resolve(node.$ref.slice(2).split("/").reduce((at: Json, key: string) => at?.[key], doc)) : node);
+  const resolve = (node: Json): Json =>
+    node?.$ref
+      ? resolve(
+          node.$ref
+            .slice(2)
+            .split("/")
+            .reduce((at: Json, key: string) => at?.[key], doc),
+        )
+      : node;
   const walk = (node: Json, where: string) => {
     if (!node || typeof node !== "object") return;
     if (Array.isArray(node.anyOf) && node.anyOf.some((b: Json) => Array.isArray(resolve(b)?.enum)))
       for (const branch of node.anyOf.map(resolve))
-        if (branch?.type === "string" && !branch.enum && !branch.pattern && branch["x-open-enum"] !== true) found.push(where);
+        if (branch?.type === "string" && !branch.enum && !branch.pattern && branch["x-open-enum"] !== true)
+          found.push(where);
     for (const [key, value] of Object.entries(node)) walk(value, `${where}/${key}`);
   };
   walk(doc, "#");

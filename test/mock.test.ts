@@ -36,30 +36,49 @@ function post(body: unknown, token = TOKEN, url = mockUrl) {
 }
 
 describe("the mock answers every named example of every operation through the client", () => {
-  it.each(responseExamples.map((e) => [`${opOf(e.path, e.method).operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})`, e] as const))("%s", async (_, example) => {
+  it.each(
+    responseExamples.map(
+      (e) => [`${opOf(e.path, e.method).operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})`, e] as const,
+    ),
+  )("%s", async (_, example) => {
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl, retry: false });
-    const prefer = example.status === "200" ? `example=${example.name}` : `code=${example.status}, example=${example.name}`;
+    const prefer =
+      example.status === "200" ? `example=${example.name}` : `code=${example.status}, example=${example.name}`;
     use(partner, headers({ Prefer: prefer, Accept: example.mediaType }));
     const result = await callOperation(partner, opOf(example.path, example.method));
     const value = example.value as Record<string, unknown> | string | null;
     const op = opOf(example.path, example.method);
     if (typeof value === "string") expect(result.error).toMatchObject({ kind: "http", status: Number(example.status) });
-    else if (example.status === "200" && (value === null || op.failureStyle === "http-status")) expect(result).toEqual({ data: value });
+    else if (example.status === "200" && (value === null || op.failureStyle === "http-status"))
+      expect(result).toEqual({ data: value });
     else if (value !== null && "code" in value)
-      expect(result.error).toMatchObject({ kind: "api", code: value.code, description: value.description, status: Number(example.status) });
-    else if (!example.status!.startsWith("2")) expect(result.error).toMatchObject({ kind: "api", status: Number(example.status), body: value }); // a 466's quota objects
+      expect(result.error).toMatchObject({
+        kind: "api",
+        code: value.code,
+        description: value.description,
+        status: Number(example.status),
+      });
+    else if (!example.status!.startsWith("2"))
+      expect(result.error).toMatchObject({ kind: "api", status: Number(example.status), body: value }); // a 466's quota objects
     else expect(result).toEqual({ data: value });
   });
 
-  it.each(operations.map((op) => [op.operationId, op] as const))("%s: a valid request with no preference gets the first success example", async (_, op) => {
-    const result = await callOperation(createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl }), op);
-    expect(result).toEqual({ data: op.successes[0]!.value });
-  });
+  it.each(operations.map((op) => [op.operationId, op] as const))(
+    "%s: a valid request with no preference gets the first success example",
+    async (_, op) => {
+      const result = await callOperation(createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl }), op);
+      expect(result).toEqual({ data: op.successes[0]!.value });
+    },
+  );
 });
 
 describe("the mock refuses an invalid request with the spec's 400", () => {
-  const badRequest = deref(deref(spec.paths[CREATE_INSTANCE_PATH].post.responses["400"]).content["application/json"].examples);
-  const enumField = Object.entries(requestSchema.properties as Record<string, object>).find(([, s]) => deref(s).enum)![0];
+  const badRequest = deref(
+    deref(spec.paths[CREATE_INSTANCE_PATH].post.responses["400"]).content["application/json"].examples,
+  );
+  const enumField = Object.entries(requestSchema.properties as Record<string, object>).find(
+    ([, s]) => deref(s).enum,
+  )![0];
   const [delayField, delay] = Object.entries(requestSchema.properties as Record<string, object>)
     .map(([name, s]) => [name, deref(s)] as const)
     .find(([, s]) => s.type === "integer")!;
@@ -88,7 +107,11 @@ describe("the mock refuses an invalid deleteInstanceAccount body with the spec's
     ["idInstance as a string", { idInstance: "1" }],
     ["another field", { idInstance: 1, name: "x" }],
   ])("%s", async (_, body) => {
-    const response = await fetch(mockUrl + pathOf(op, TOKEN), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const response = await fetch(mockUrl + pathOf(op, TOKEN), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(400);
     await response.arrayBuffer();
   });
@@ -113,7 +136,9 @@ describe("the mock validates its own answers", () => {
 });
 
 describe("the client's validator and the mock agree on what may be sent", () => {
-  const fields = Object.entries(requestSchema.properties as Record<string, object>).map(([name, s]) => [name, deref(s)] as const);
+  const fields = Object.entries(requestSchema.properties as Record<string, object>).map(
+    ([name, s]) => [name, deref(s)] as const,
+  );
   type FieldSchema = { type?: string; minimum?: number; maximum?: number; enum?: string[] };
   /** Values the field's schema accepts, edges included. */
   const validOf = (s: FieldSchema) =>
@@ -146,7 +171,10 @@ describe("the client's validator and the mock agree on what may be sent", () => 
   );
   const token = fc.oneof(
     { weight: 4, arbitrary: fc.constant(TOKEN) },
-    { weight: 1, arbitrary: fc.constantFrom("", ".", "..", "gac..x", "gac.a b", "gac.a\tb", "a#b", "a?b", "a/b", "%2F", "$&", "ü") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("", ".", "..", "gac..x", "gac.a b", "gac.a\tb", "a#b", "a?b", "a/b", "%2F", "$&", "ü"),
+    },
     { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) },
   );
 
@@ -174,55 +202,72 @@ describe("the client's validator and the mock agree on what may be sent", () => 
 
 // Every other operation with a body (deleteInstanceAccount, getAuthorizationCode, setSettings, ...),
 // read from the spec: bodies built from each request schema, valid and just-invalid.
-describe.each(operations.filter((op) => op.requestSchema && op.operationId !== "createInstance").map((op) => [op.operationId, op] as const))(
-  "the client's validator and the mock agree on %s's body",
-  (operationId, op) => {
-    type FieldSchema = { type?: string; minimum?: number; maximum?: number; enum?: string[] };
-    const schema = op.requestSchema as { properties: Record<string, object>; required?: string[]; minProperties?: number };
-    const fields = Object.entries(schema.properties).map(([name, field]) => [name, deref(field) as FieldSchema] as const);
-    const required = fields.filter(([name]) => schema.required?.includes(name));
-    const optional = fields.filter(([name]) => !schema.required?.includes(name));
-    const validOf = (f: FieldSchema) =>
-      f.enum
-        ? fc.constantFrom(...f.enum)
-        : f.type === "integer"
-          ? fc.oneof(fc.constantFrom(f.minimum!, f.maximum!), fc.integer({ min: f.minimum!, max: Math.min(f.maximum!, 2 ** 31) }))
-          : fc.string({ maxLength: 20 });
-    const invalidOf = (f: FieldSchema) => {
-      const values: unknown[] = [null, true, 1.5, ["x"], { x: 1 }];
-      if (f.enum) values.push("true", "", ...f.enum.map((v) => v.toUpperCase()));
-      if (f.type === "integer") values.push(f.minimum! - 1, f.maximum! + 1, String(f.minimum), f.minimum! + 0.5);
-      else values.push(7);
-      return fc.constantFrom(...values);
-    };
-    const valid = fc
-      .subarray(optional, { minLength: required.length ? 0 : (schema.minProperties ?? 0) })
-      .chain((chosen) => fc.record(Object.fromEntries([...required, ...chosen].map(([name, f]) => [name, validOf(f)]))));
-    const body = fc.oneof(
-      { weight: 3, arbitrary: valid },
-      { weight: 3, arbitrary: fc.tuple(valid, fc.constantFrom(...fields)).chain(([good, [name, f]]) => invalidOf(f).map((bad) => ({ ...good, [name]: bad }))) },
-      { weight: 1, arbitrary: valid.map((good) => ({ ...good, notAField: 1 })) },
-      { weight: 1, arbitrary: fc.constantFrom({}, [], null, "x") },
-    );
-    const operation = (generatedOperations as unknown as Record<string, Parameters<typeof serialise>[0]>)[operationId]!;
+describe.each(
+  operations
+    .filter((op) => op.requestSchema && op.operationId !== "createInstance")
+    .map((op) => [op.operationId, op] as const),
+)("the client's validator and the mock agree on %s's body", (operationId, op) => {
+  type FieldSchema = { type?: string; minimum?: number; maximum?: number; enum?: string[] };
+  const schema = op.requestSchema as {
+    properties: Record<string, object>;
+    required?: string[];
+    minProperties?: number;
+  };
+  const fields = Object.entries(schema.properties).map(([name, field]) => [name, deref(field) as FieldSchema] as const);
+  const required = fields.filter(([name]) => schema.required?.includes(name));
+  const optional = fields.filter(([name]) => !schema.required?.includes(name));
+  const validOf = (f: FieldSchema) =>
+    f.enum
+      ? fc.constantFrom(...f.enum)
+      : f.type === "integer"
+        ? fc.oneof(
+            fc.constantFrom(f.minimum!, f.maximum!),
+            fc.integer({ min: f.minimum!, max: Math.min(f.maximum!, 2 ** 31) }),
+          )
+        : fc.string({ maxLength: 20 });
+  const invalidOf = (f: FieldSchema) => {
+    const values: unknown[] = [null, true, 1.5, ["x"], { x: 1 }];
+    if (f.enum) values.push("true", "", ...f.enum.map((v) => v.toUpperCase()));
+    if (f.type === "integer") values.push(f.minimum! - 1, f.maximum! + 1, String(f.minimum), f.minimum! + 0.5);
+    else values.push(7);
+    return fc.constantFrom(...values);
+  };
+  const valid = fc
+    .subarray(optional, { minLength: required.length ? 0 : (schema.minProperties ?? 0) })
+    .chain((chosen) => fc.record(Object.fromEntries([...required, ...chosen].map(([name, f]) => [name, validOf(f)]))));
+  const body = fc.oneof(
+    { weight: 3, arbitrary: valid },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom(...fields))
+        .chain(([good, [name, f]]) => invalidOf(f).map((bad) => ({ ...good, [name]: bad }))),
+    },
+    { weight: 1, arbitrary: valid.map((good) => ({ ...good, notAField: 1 })) },
+    { weight: 1, arbitrary: fc.constantFrom({}, [], null, "x") },
+  );
+  const operation = (generatedOperations as unknown as Record<string, Parameters<typeof serialise>[0]>)[operationId]!;
 
-    it("on at least 200 generated bodies", async () => {
-      const verdicts = { sendable: 0, refused: 0 };
-      await fc.assert(
-        fc.asyncProperty(body, async (value) => {
-          const sendable = serialise(operation, value).violations.length === 0;
-          verdicts[sendable ? "sendable" : "refused"]++;
-          const response = await fetch(mockUrl + pathOf(op, TOKEN), { method: op.method.toUpperCase(), headers: { "Content-Type": "application/json" }, body: JSON.stringify(value) });
-          await response.arrayBuffer();
-          if (response.status !== 200) expect(response.status).toBe(400);
-          expect({ value, accepted: response.status === 200 }).toEqual({ value, accepted: sendable });
-        }),
-        { numRuns: 200, seed: 20261201 },
-      );
-      expect(Math.min(verdicts.sendable, verdicts.refused)).toBeGreaterThan(30);
-    }, 120_000);
-  },
-);
+  it("on at least 200 generated bodies", async () => {
+    const verdicts = { sendable: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(body, async (value) => {
+        const sendable = serialise(operation, value).violations.length === 0;
+        verdicts[sendable ? "sendable" : "refused"]++;
+        const response = await fetch(mockUrl + pathOf(op, TOKEN), {
+          method: op.method.toUpperCase(),
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(value),
+        });
+        await response.arrayBuffer();
+        if (response.status !== 200) expect(response.status).toBe(400);
+        expect({ value, accepted: response.status === 200 }).toEqual({ value, accepted: sendable });
+      }),
+      { numRuns: 200, seed: 20261201 },
+    );
+    expect(Math.min(verdicts.sendable, verdicts.refused)).toBeGreaterThan(30);
+  }, 120_000);
+});
 
 describe("npm run mock's printed curl commands", () => {
   it("each get their named example from the mock, with its status", async () => {

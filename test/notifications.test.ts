@@ -11,17 +11,26 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- no
 const ajv = specAjv();
 const schemas = spec.components.schemas;
 const validate = compile(ajv, { $ref: "#/components/schemas/Notification" });
-const branches = (name: string) => schemas[name].oneOf.map((branch: Json) => ({ name: branch.$ref.split("/").pop(), check: compile(ajv, branch) }));
+const branches = (name: string) =>
+  schemas[name].oneOf.map((branch: Json) => ({ name: branch.$ref.split("/").pop(), check: compile(ajv, branch) }));
 const notificationBranches = branches("Notification");
 const messageBranches = branches("MessageData");
-const matching = (list: typeof notificationBranches, value: unknown) => list.filter((b: Json) => b.check(value)).map((b: Json) => b.name);
+const matching = (list: typeof notificationBranches, value: unknown) =>
+  list.filter((b: Json) => b.check(value)).map((b: Json) => b.name);
 const webhookExamples = namedExamples().filter((e) => e.webhook);
 const copy = (value: unknown): Json => structuredClone(value);
-const pointer = (value: Json, path: string) => path.split("/").slice(1).reduce((at, key) => at?.[key], value);
+const pointer = (value: Json, path: string) =>
+  path
+    .split("/")
+    .slice(1)
+    .reduce((at, key) => at?.[key], value);
 /** The typeWebhook constant of a webhook's body schema (a branch, or an allOf holding it). */
 const constantOf = (schema: Json): string => {
   const s = deref(schema);
-  return s.properties?.typeWebhook?.const ?? s.allOf.map((part: Json) => deref(part).properties?.typeWebhook?.const).find(Boolean);
+  return (
+    s.properties?.typeWebhook?.const ??
+    s.allOf.map((part: Json) => deref(part).properties?.typeWebhook?.const).find(Boolean)
+  );
 };
 const messageKinds = (name: string): string[] => {
   const type = schemas[name].properties.typeMessage;
@@ -32,27 +41,38 @@ describe("named notification examples", () => {
   it("cover every webhook, and every described kind of message", () => {
     expect(new Set(webhookExamples.map((e) => e.operationId))).toEqual(new Set(Object.keys(spec.webhooks)));
     const kinds = new Set(webhookExamples.map((e) => (e.value as Json).messageData?.typeMessage).filter(Boolean));
-    for (const branch of messageBranches.filter((b: Json) => b.name !== "UnknownMessage")) for (const kind of messageKinds(branch.name)) expect(kinds, kind).toContain(kind);
+    for (const branch of messageBranches.filter((b: Json) => b.name !== "UnknownMessage"))
+      for (const kind of messageKinds(branch.name)) expect(kinds, kind).toContain(kind);
   });
 
   it("show WhatsApp, MAX and Telegram where they differ", () => {
-    const types = (id: string) => new Set(webhookExamples.filter((e) => e.operationId === id).map((e) => (e.value as Json).instanceData.typeInstance));
-    for (const id of ["incomingMessageReceived", "outgoingMessageStatus", "stateInstanceChanged"]) expect(types(id)).toEqual(new Set(["whatsapp", "v3", "telegram"]));
+    const types = (id: string) =>
+      new Set(
+        webhookExamples.filter((e) => e.operationId === id).map((e) => (e.value as Json).instanceData.typeInstance),
+      );
+    for (const id of ["incomingMessageReceived", "outgoingMessageStatus", "stateInstanceChanged"])
+      expect(types(id)).toEqual(new Set(["whatsapp", "v3", "telegram"]));
   });
 
-  it.each(Object.entries(notificationExamples))("%s is a Notification matching exactly one branch, and one kind of message", (name, value) => {
-    expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
-    expect(validateNotification(value), "the generated draft-07 validator agrees").toBe(true);
-    expect(matching(notificationBranches, value), name).toHaveLength(1);
-    const messageData = (value as Json).messageData;
-    if (messageData) expect(matching(messageBranches, messageData), name).toHaveLength(1);
-  });
+  it.each(Object.entries(notificationExamples))(
+    "%s is a Notification matching exactly one branch, and one kind of message",
+    (name, value) => {
+      expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
+      expect(validateNotification(value), "the generated draft-07 validator agrees").toBe(true);
+      expect(matching(notificationBranches, value), name).toHaveLength(1);
+      const messageData = (value as Json).messageData;
+      if (messageData) expect(matching(messageBranches, messageData), name).toHaveLength(1);
+    },
+  );
 
-  it.each(webhookExamples.map((e) => [`${e.operationId} ${e.name}`, e] as const))("%s has its webhook's typeWebhook and every part of its dedup key", (_, e) => {
-    const hook = spec.webhooks[e.operationId].post;
-    expect((e.value as Json).typeWebhook).toBe(constantOf(hook.requestBody.content["application/json"].schema));
-    for (const part of hook["x-dedup-key"]) expect(pointer(e.value, part), part).toBeDefined();
-  });
+  it.each(webhookExamples.map((e) => [`${e.operationId} ${e.name}`, e] as const))(
+    "%s has its webhook's typeWebhook and every part of its dedup key",
+    (_, e) => {
+      const hook = spec.webhooks[e.operationId].post;
+      expect((e.value as Json).typeWebhook).toBe(constantOf(hook.requestBody.content["application/json"].schema));
+      for (const part of hook["x-dedup-key"]) expect(pointer(e.value, part), part).toBeDefined();
+    },
+  );
 });
 
 describe("the open fallbacks", () => {
@@ -87,8 +107,14 @@ describe("the open fallbacks", () => {
   it("list exactly the described kinds, so that they never swallow a broken known one", () => {
     const described = (list: typeof notificationBranches, name: string) => list.filter((b: Json) => b.name !== name);
     expect(schemas.UnknownNotification.properties.typeWebhook.not.enum).toEqual(Object.keys(spec.webhooks));
-    expect(described(notificationBranches, "UnknownNotification").map((b: Json) => constantOf({ $ref: `#/components/schemas/${b.name}` }))).toEqual(Object.keys(spec.webhooks));
-    expect(schemas.UnknownMessage.properties.typeMessage.not.enum).toEqual(described(messageBranches, "UnknownMessage").flatMap((b: Json) => messageKinds(b.name)));
+    expect(
+      described(notificationBranches, "UnknownNotification").map((b: Json) =>
+        constantOf({ $ref: `#/components/schemas/${b.name}` }),
+      ),
+    ).toEqual(Object.keys(spec.webhooks));
+    expect(schemas.UnknownMessage.properties.typeMessage.not.enum).toEqual(
+      described(messageBranches, "UnknownMessage").flatMap((b: Json) => messageKinds(b.name)),
+    );
   });
 });
 
@@ -96,12 +122,24 @@ describe("broken copies of known notifications are rejected", () => {
   const broken: Array<[string, Json]> = [];
   const text = notificationExamples.incomingText as Json;
   broken.push(["a message without idMessage", (({ idMessage, ...rest }) => rest)(text)]);
-  broken.push(["a known kind of message without its data", { ...text, messageData: { typeMessage: "textMessage", extendedTextMessageData: { text: "x" } } }]);
-  broken.push(["a file kind with a text's data", { ...text, messageData: { typeMessage: "imageMessage", textMessageData: { textMessage: "x" } } }]);
+  broken.push([
+    "a known kind of message without its data",
+    { ...text, messageData: { typeMessage: "textMessage", extendedTextMessageData: { text: "x" } } },
+  ]);
+  broken.push([
+    "a file kind with a text's data",
+    { ...text, messageData: { typeMessage: "imageMessage", textMessageData: { textMessage: "x" } } },
+  ]);
   broken.push(["typeWebhook that is not a string", { ...text, typeWebhook: 1 }]);
   broken.push(["timestamp in milliseconds as a string", { ...text, timestamp: "1767225601000" }]);
-  broken.push(["a status without its chatId", (({ chatId, ...rest }) => rest)(notificationExamples.statusRead as Json)]);
-  broken.push(["a state that is not a string", { ...(notificationExamples.stateAuthorized as Json), stateInstance: 3 }]);
+  broken.push([
+    "a status without its chatId",
+    (({ chatId, ...rest }) => rest)(notificationExamples.statusRead as Json),
+  ]);
+  broken.push([
+    "a state that is not a string",
+    { ...(notificationExamples.stateAuthorized as Json), stateInstance: 3 },
+  ]);
   broken.push(["a message whose chat has no id", { ...text, senderData: { sender: "79007654321@c.us" } }]);
   it.each(broken)("%s", (_, value) => {
     expect(validate(value)).toBe(false);
@@ -126,14 +164,21 @@ describe("what a receiver reads from generated/webhooks.js", () => {
 describe("settings and webhooks name each other", () => {
   const settingSchemas = ["CreateInstanceRequest", "SetSettingsRequest"].filter((name) => schemas[name]);
 
-  it.each(Object.entries(spec.webhooks) as Array<[string, Json]>)("%s: each of its settings exists and links to it", (type, hook) => {
-    for (const setting of hook.post["x-settings"]) {
-      expect(hook.post.description, setting).toContain(`\`${setting}\``);
-      for (const name of settingSchemas) expect(schemas[name].properties[setting]?.description, `${name}.${setting}`).toContain(`(#operation/${type})`);
-    }
-  });
+  it.each(Object.entries(spec.webhooks) as Array<[string, Json]>)(
+    "%s: each of its settings exists and links to it",
+    (type, hook) => {
+      for (const setting of hook.post["x-settings"]) {
+        expect(hook.post.description, setting).toContain(`\`${setting}\``);
+        for (const name of settingSchemas)
+          expect(schemas[name].properties[setting]?.description, `${name}.${setting}`).toContain(
+            `(#operation/${type})`,
+          );
+      }
+    },
+  );
 
   it("every webhook needs its instance, first, in its dedup key", () => {
-    for (const hook of Object.values(spec.webhooks) as Json[]) expect(hook.post["x-dedup-key"][0]).toBe("/instanceData/idInstance");
+    for (const hook of Object.values(spec.webhooks) as Json[])
+      expect(hook.post["x-dedup-key"][0]).toBe("/instanceData/idInstance");
   });
 });

@@ -11,7 +11,10 @@ import { root, run } from "./helpers/run.js";
 import { spec } from "./helpers/spec.js";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- a spec is free-form JSON
-const overlay: { overlay: string; actions: Array<{ target: string; update: Record<string, unknown>; "x-source"?: Record<string, string> }> } = loadOverlay();
+const overlay: {
+  overlay: string;
+  actions: Array<{ target: string; update: Record<string, unknown>; "x-source"?: Record<string, string> }>;
+} = loadOverlay();
 const russian: Json = JSON.parse(readFileSync(join(root, "generated/openapi.ru.json"), "utf8"));
 const CYRILLIC = /[А-Яа-яЁё]/;
 
@@ -23,14 +26,17 @@ describe("spec/overlays/ru.yaml", () => {
     expect(code).toBe(0);
   });
 
-  it.each(overlay.actions.map((a) => [a.target, a] as const))("%s: targets something that exists, and only fields it translates", (target, action) => {
-    const matches = JSONPath({ path: target, json: spec, wrap: true });
-    expect(matches.length, `${target} matches nothing in the English spec`).toBeGreaterThan(0);
-    for (const field of Object.keys(action.update)) {
-      for (const match of matches) expect(match, `${target} has no ${field} to translate`).toHaveProperty([field]);
-      expect(action["x-source"]?.[field], `${target} ${field} records no x-source hash`).toMatch(/^[0-9a-f]{10}$/);
-    }
-  });
+  it.each(overlay.actions.map((a) => [a.target, a] as const))(
+    "%s: targets something that exists, and only fields it translates",
+    (target, action) => {
+      const matches = JSONPath({ path: target, json: spec, wrap: true });
+      expect(matches.length, `${target} matches nothing in the English spec`).toBeGreaterThan(0);
+      for (const field of Object.keys(action.update)) {
+        for (const match of matches) expect(match, `${target} has no ${field} to translate`).toHaveProperty([field]);
+        expect(action["x-source"]?.[field], `${target} ${field} records no x-source hash`).toMatch(/^[0-9a-f]{10}$/);
+      }
+    },
+  );
 });
 
 describe("the Russian bundle (generated/openapi.ru.json)", () => {
@@ -42,7 +48,8 @@ describe("the Russian bundle (generated/openapi.ru.json)", () => {
   });
 
   it("leaves no human-readable text in English", () => {
-    const values = (t: { field: string; text: string }) => (t.field === "x-enumDescriptions" ? Object.values(JSON.parse(t.text)) : [t.text]);
+    const values = (t: { field: string; text: string }) =>
+      t.field === "x-enumDescriptions" ? Object.values(JSON.parse(t.text)) : [t.text];
     const english = texts.filter((t) => values(t).some((v) => !CYRILLIC.test(v as string)));
     expect(english.map((t) => `${t.target} ${t.field}: ${t.text.slice(0, 60)}`)).toEqual([]);
   });
@@ -50,7 +57,8 @@ describe("the Russian bundle (generated/openapi.ru.json)", () => {
   it("changes nothing but those texts: identifiers, field names, enum values, examples and code stay", () => {
     const blank = (doc: Json) => {
       const copy = structuredClone(doc);
-      for (const { target, field } of humanTexts(copy)) for (const node of JSONPath({ path: target, json: copy, wrap: true })) node[field] = "";
+      for (const { target, field } of humanTexts(copy))
+        for (const node of JSONPath({ path: target, json: copy, wrap: true })) node[field] = "";
       return copy;
     };
     expect(blank(russian)).toEqual(blank(spec));
@@ -67,7 +75,11 @@ describe("staleness", () => {
     changed.components.schemas.PartnerError.properties.code.description += " Changed.";
     const stale = untranslated(changed);
     expect(stale).toEqual([
-      expect.objectContaining({ target: "$.components.schemas.PartnerError.properties.code", field: "description", why: "stale: its English text changed" }),
+      expect.objectContaining({
+        target: "$.components.schemas.PartnerError.properties.code",
+        field: "description",
+        why: "stale: its English text changed",
+      }),
     ]);
     expect(stale[0]!.recorded).not.toBe(hashOf(changed.components.schemas.PartnerError.properties.code.description));
   });

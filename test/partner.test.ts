@@ -16,31 +16,40 @@ const listed = getInstances.successes[0]!.value as Array<Record<string, unknown>
 /** A server that fails `failures` times with `status` and then answers `body`. */
 async function flaky(failures: number, status: number, body: unknown, headers: Record<string, string> = {}) {
   let seen = 0;
-  return loopback((req, res, text) => (++seen <= failures ? answer(status, "busy", headers) : answer(200, body))(req, res, text));
+  return loopback((req, res, text) =>
+    (++seen <= failures ? answer(status, "busy", headers) : answer(200, body))(req, res, text),
+  );
 }
 
 describe("retries, only where the spec says a method is safe to retry", () => {
-  it.each(operations.map((op) => [op.operationId, op.retrySafe, op] as const))("%s (x-retry-safe: %s) after two 503s", async (_, retrySafe, op) => {
-    const server = await flaky(2, 503, op.successes[0]!.value);
-    try {
-      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { delayMs: 1 } });
-      const result = await callOperation(partner, op);
-      if (retrySafe) {
-        expect(result).toEqual({ data: op.successes[0]!.value });
-        expect(server.requests).toHaveLength(3);
-      } else {
-        expect(result.error).toMatchObject({ kind: "http", status: 503, attempts: 1 });
-        expect(server.requests).toHaveLength(1);
+  it.each(operations.map((op) => [op.operationId, op.retrySafe, op] as const))(
+    "%s (x-retry-safe: %s) after two 503s",
+    async (_, retrySafe, op) => {
+      const server = await flaky(2, 503, op.successes[0]!.value);
+      try {
+        const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { delayMs: 1 } });
+        const result = await callOperation(partner, op);
+        if (retrySafe) {
+          expect(result).toEqual({ data: op.successes[0]!.value });
+          expect(server.requests).toHaveLength(3);
+        } else {
+          expect(result.error).toMatchObject({ kind: "http", status: 503, attempts: 1 });
+          expect(server.requests).toHaveLength(1);
+        }
+      } finally {
+        await server.close();
       }
-    } finally {
-      await server.close();
-    }
-  });
+    },
+  );
 
   it("gives up after the attempts allowed, and says how many were made", async () => {
     const server = await flaky(10, 502, listed);
     try {
-      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { attempts: 4, delayMs: 1 } });
+      const partner = createPartnerClient({
+        partnerToken: TOKEN,
+        baseUrl: server.url,
+        retry: { attempts: 4, delayMs: 1 },
+      });
       const result = await partner.getInstances();
       expect(result.error).toMatchObject({ kind: "http", status: 502, attempts: 4, sent: "yes" });
       expect(server.requests).toHaveLength(4);
@@ -62,10 +71,17 @@ describe("retries, only where the spec says a method is safe to retry", () => {
   });
 
   it("can be turned off for the client or for one call", async () => {
-    for (const [client, call] of [[false, undefined], [undefined, false]] as const) {
+    for (const [client, call] of [
+      [false, undefined],
+      [undefined, false],
+    ] as const) {
       const server = await flaky(1, 500, listed);
       try {
-        const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, ...(client === false ? { retry: false } : {}) });
+        const partner = createPartnerClient({
+          partnerToken: TOKEN,
+          baseUrl: server.url,
+          ...(client === false ? { retry: false } : {}),
+        });
         const result = await partner.getInstances(call === false ? { retry: false } : {});
         expect(result.error).toMatchObject({ kind: "http", attempts: 1 });
         expect(server.requests).toHaveLength(1);
@@ -90,7 +106,10 @@ describe("retries, only where the spec says a method is safe to retry", () => {
 });
 
 describe("deleteInstanceAccount", () => {
-  const notFound = namedExamples().find((e) => e.name === "notFoundInside200")!.value as { code: number; description: string };
+  const notFound = namedExamples().find((e) => e.name === "notFoundInside200")!.value as {
+    code: number;
+    description: string;
+  };
 
   it("reports a second delete's 404 inside HTTP 200 as an api error, never as a deletion", async () => {
     const deleted = new Set<number>();
@@ -101,7 +120,9 @@ describe("deleteInstanceAccount", () => {
     });
     try {
       const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url });
-      expect(await partner.deleteInstanceAccount(deleteOp.request as { idInstance: number })).toEqual({ data: { deleteInstanceAccount: true } });
+      expect(await partner.deleteInstanceAccount(deleteOp.request as { idInstance: number })).toEqual({
+        data: { deleteInstanceAccount: true },
+      });
       const again = await partner.deleteInstanceAccount(deleteOp.request as { idInstance: number });
       expect(again.error).toMatchObject({ kind: "api", code: notFound.code, status: 200, attempts: 1 });
     } finally {
@@ -112,7 +133,9 @@ describe("deleteInstanceAccount", () => {
   it("reports a deletion answered false as an unexpected answer, not as data", async () => {
     const server = await loopback(answer(200, { deleteInstanceAccount: false }));
     try {
-      const result = await createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url }).deleteInstanceAccount({ idInstance: 1 });
+      const result = await createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url }).deleteInstanceAccount({
+        idInstance: 1,
+      });
       expect(result.error).toMatchObject({ kind: "unexpected-response" });
     } finally {
       await server.close();
@@ -127,9 +150,13 @@ describe("deleteInstanceAccount", () => {
   ])("refuses %s before sending anything", async (_, body, field, rule) => {
     const server = await loopback(answer(200, { deleteInstanceAccount: true }));
     try {
-      const result = await createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url }).deleteInstanceAccount(body as never);
+      const result = await createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url }).deleteInstanceAccount(
+        body as never,
+      );
       expect(result.error).toMatchObject({ kind: "invalid-request", sent: "no" });
-      expect(result.error?.kind === "invalid-request" && result.error.violations).toContainEqual(expect.objectContaining({ field, rule }));
+      expect(result.error?.kind === "invalid-request" && result.error.violations).toContainEqual(
+        expect.objectContaining({ field, rule }),
+      );
       expect(server.requests).toHaveLength(0);
     } finally {
       await server.close();
@@ -151,7 +178,13 @@ describe("recovery after an ambiguous create", () => {
     const server = await loopback((req, res, body) => {
       if (req.url === pathOf(createOp, TOKEN)) {
         // The instance is created, and then the connection drops before the answer.
-        instances.push({ ...listed[0], idInstance: 1101000300, apiTokenInstance: INSTANCE_TOKEN, name: JSON.parse(body).name, timeCreated: greenApiTime(Date.now()) });
+        instances.push({
+          ...listed[0],
+          idInstance: 1101000300,
+          apiTokenInstance: INSTANCE_TOKEN,
+          name: JSON.parse(body).name,
+          timeCreated: greenApiTime(Date.now()),
+        });
         return req.socket.destroy();
       }
       answer(200, instances)(req, res, body);
@@ -172,7 +205,10 @@ describe("recovery after an ambiguous create", () => {
   it("passes a listing failure on as the error", async () => {
     const server = await loopback(answer(200, { code: 401, description: "Unauthorized" }));
     try {
-      const found = await createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url }).findCreatedInstances({ name: "x", since: new Date() });
+      const found = await createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url }).findCreatedInstances({
+        name: "x",
+        since: new Date(),
+      });
       expect(found.error).toMatchObject({ kind: "api", code: 401, operationId: getInstances.operationId });
     } finally {
       await server.close();

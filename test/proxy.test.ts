@@ -50,19 +50,24 @@ describe("npm run proxy", () => {
 
   it("passes an HTML 403 through exactly: the client behind it sees that 403 and that page", async () => {
     const page = nginx(403, "Forbidden");
-    reply = (res) => res.writeHead(403, "Forbidden", { "Content-Type": "text/html", Server: "nginx", "X-Seen": "upstream" }).end(page);
+    reply = (res) =>
+      res.writeHead(403, "Forbidden", { "Content-Type": "text/html", Server: "nginx", "X-Seen": "upstream" }).end(page);
     const before = upstream.requests.length;
     const raw = await fetch(proxy.url + getInstances.path.replace("{partnerToken}", TOKEN));
-    expect([raw.status, raw.statusText, raw.headers.get("content-type"), raw.headers.get("server"), raw.headers.get("x-seen")]).toEqual([
-      403,
-      "Forbidden",
-      "text/html",
-      "nginx",
-      "upstream",
-    ]);
+    expect([
+      raw.status,
+      raw.statusText,
+      raw.headers.get("content-type"),
+      raw.headers.get("server"),
+      raw.headers.get("x-seen"),
+    ]).toEqual([403, "Forbidden", "text/html", "nginx", "upstream"]);
     expect(await raw.text()).toBe(page);
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: proxy.url, retry: { delayMs: 1 } });
-    expect((await partner.getInstances()).error).toMatchObject({ kind: "http", status: 403, excerpt: expect.stringContaining("<h1>403 Forbidden</h1>") });
+    expect((await partner.getInstances()).error).toMatchObject({
+      kind: "http",
+      status: 403,
+      excerpt: expect.stringContaining("<h1>403 Forbidden</h1>"),
+    });
     expect(upstream.requests.length - before).toBe(2);
     // The spec describes HTML on every error response, so this one breaks nothing.
     expect(deref(deref(getInstances.operation.responses["403"]).content)["text/html"]).toBeDefined();
@@ -80,7 +85,11 @@ describe("npm run proxy", () => {
     // Through the client: the real answer, not a 500 that a retry-safe method would send again.
     const before = upstream.requests.length;
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: proxy.url, retry: { delayMs: 1 } });
-    expect((await partner.getInstances()).error).toMatchObject({ kind: "unexpected-response", status: 200, attempts: 1 });
+    expect((await partner.getInstances()).error).toMatchObject({
+      kind: "unexpected-response",
+      status: 200,
+      attempts: 1,
+    });
     expect(upstream.requests.length - before).toBe(1);
   });
 
@@ -90,14 +99,23 @@ describe("npm run proxy", () => {
     const count = violations().length;
     const response = await fetch(proxy.url + getInstances.path.replace("{partnerToken}", TOKEN));
     expect([response.status, await response.text()]).toEqual([504, page]);
-    await expect.poll(() => violations().slice(count).some((line) => line.includes("in response") && line.includes("status code"))).toBe(true);
+    await expect
+      .poll(() =>
+        violations()
+          .slice(count)
+          .some((line) => line.includes("in response") && line.includes("status code")),
+      )
+      .toBe(true);
   });
 
   it("refuses a request that breaks the spec without forwarding it", async () => {
     const before = upstream.requests.length;
     const response = await send({});
     expect(response.status).toBe(422);
-    expect(await response.json()).toMatchObject({ status: 422, validation: [expect.objectContaining({ location: ["request", "body"] })] });
+    expect(await response.json()).toMatchObject({
+      status: 422,
+      validation: [expect.objectContaining({ location: ["request", "body"] })],
+    });
     await expect.poll(() => violations().some((line) => line.includes("in request.body"))).toBe(true);
     expect(upstream.requests.length).toBe(before);
   });

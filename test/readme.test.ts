@@ -13,7 +13,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 function block(marker: string): string {
   const readme = readFileSync(join(root, "README.md"), "utf8");
-  const found = new RegExp(`<!-- ${marker}:start -->\\s*\`\`\`ts\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${marker}:end -->`).exec(readme);
+  const found = new RegExp(`<!-- ${marker}:start -->\\s*\`\`\`ts\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${marker}:end -->`).exec(
+    readme,
+  );
   if (!found) throw new Error(`README has no ${marker} block`);
   return found[1]!;
 }
@@ -28,11 +30,18 @@ it("README's \"Connecting a customer's phone\" runs end to end against the mock"
       bundle: true,
       platform: "node",
       format: "esm",
-      alias: { "green-api-partner/testing": join(root, "src/testing.ts"), "green-api-partner": join(root, "src/index.ts") },
+      alias: {
+        "green-api-partner/testing": join(root, "src/testing.ts"),
+        "green-api-partner": join(root, "src/index.ts"),
+      },
       logLevel: "error",
     });
     const env = { ...process.env, GREEN_API_PARTNER_TOKEN: "", PATH: process.env.PATH };
-    const { stdout } = await promisify(execFile)(process.execPath, [join(dir, "journey.mjs")], { cwd: root, env, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(dir, "journey.mjs")], {
+      cwd: root,
+      env,
+      timeout: 60_000,
+    });
     expect(stdout).toMatch(/state: null\nstate: starting\nstate: notAuthorized\n/);
     expect(stdout).toMatch(/<img src="data:image\/png;base64,/);
     expect(stdout).toMatch(/linked and configured: \d+/);

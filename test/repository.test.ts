@@ -12,7 +12,10 @@ import { root } from "./helpers/run.js";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- workflows are free-form YAML
 // semver comes with the dev tools (npm's own range rules); it ships no types of its own.
-const semver = createRequire(import.meta.url)("semver") as { subset(a: string, b: string): boolean; satisfies(v: string, r: string): boolean };
+const semver = createRequire(import.meta.url)("semver") as {
+  subset(a: string, b: string): boolean;
+  satisfies(v: string, r: string): boolean;
+};
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
@@ -37,9 +40,13 @@ describe("the GitHub Actions workflows", () => {
   const dir = join(root, ".github/workflows");
   const files = readdirSync(dir).filter((name) => /\.ya?ml$/.test(name));
   const workflow = (name: string): Json => parse(readFileSync(join(dir, name), "utf8"));
-  const validate = (file: string) => spawnSync(join(root, "node_modules/.bin/action-validator"), [file], { encoding: "utf8" });
+  const validate = (file: string) =>
+    spawnSync(join(root, "node_modules/.bin/action-validator"), [file], { encoding: "utf8" });
   const steps = (w: Json): Json[] => Object.values<Json>(w.jobs).flatMap((job) => job.steps ?? []);
-  const runs = (w: Json) => steps(w).map((step) => step.run ?? "").join("\n");
+  const runs = (w: Json) =>
+    steps(w)
+      .map((step) => step.run ?? "")
+      .join("\n");
   const uses = (w: Json) => steps(w).map((step) => step.uses ?? "");
 
   it.each(files)("%s passes @action-validator/cli (offline: its schema is built in)", (name) => {
@@ -49,7 +56,10 @@ describe("the GitHub Actions workflows", () => {
 
   it("and the validator refuses a broken one", () => {
     const broken = join(tmpdir(), `broken-${process.pid}.yml`);
-    writeFileSync(broken, "name: broken\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: npm test\n");
+    writeFileSync(
+      broken,
+      "name: broken\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: npm test\n",
+    );
     expect(validate(broken).status).not.toBe(0);
   });
 
@@ -83,7 +93,8 @@ describe("the GitHub Actions workflows", () => {
   });
 
   it.each(files)("%s sets up Node 20 wherever it sets up Node", (name) => {
-    for (const step of steps(workflow(name)).filter((s) => s.uses?.startsWith("actions/setup-node@"))) expect(String(step.with["node-version"])).toBe("20");
+    for (const step of steps(workflow(name)).filter((s) => s.uses?.startsWith("actions/setup-node@")))
+      expect(String(step.with["node-version"])).toBe("20");
   });
 });
 
@@ -92,4 +103,17 @@ it("README links the hosted reference where Pages serves the repository named in
   const url = `https://${owner}.github.io/${name}/`;
   expect(readme).toContain(`<${url}>`);
   expect(readme).toContain(`<${url}ru/>`);
+});
+
+describe("formatting", () => {
+  it("src/, scripts/, test/ and bin/ are as Prettier writes them (npm run format fixes it)", () => {
+    const prettier = join(root, "node_modules/prettier/bin/prettier.cjs");
+    const run = spawnSync(process.execPath, [prettier, "--list-different", "src", "scripts", "test", "bin"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim(), "files Prettier would change").toBe("");
+    expect(run.status).toBe(0);
+  });
 });

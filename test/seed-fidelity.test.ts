@@ -57,7 +57,8 @@ describe("the spec says what GREEN-API's documentation says", () => {
     if (expected.temporarilyNotWorking) expect(s.description).toMatch(/temporarily not working/i);
     if (expected.source === "code samples") expect(s.description).toMatch(/code samples/);
     if (typeof expected.maximum === "number") expect(s.description).toContain(String(expected.maximum));
-    if (typeof expected.recommendedMaximum === "number") expect(s.description).toContain(String(expected.recommendedMaximum));
+    if (typeof expected.recommendedMaximum === "number")
+      expect(s.description).toContain(String(expected.recommendedMaximum));
   });
 
   it("has exactly the seed's response fields, all required", () => {
@@ -68,7 +69,10 @@ describe("the spec says what GREEN-API's documentation says", () => {
       const types = s.type ? [s.type] : s.anyOf.map((b: object) => deref(b).type);
       expect(new Set(types), field.name).toEqual(new Set([field.type]));
       for (const value of field.knownValues ?? [])
-        expect(s.anyOf.map(deref).flatMap((b: { enum?: string[] }) => b.enum ?? []), field.name).toContain(value);
+        expect(
+          s.anyOf.map(deref).flatMap((b: { enum?: string[] }) => b.enum ?? []),
+          field.name,
+        ).toContain(value);
     }
   });
 
@@ -97,16 +101,34 @@ describe("the spec says what GREEN-API's documentation says", () => {
 // The two other methods against their fixtures (test/fixtures/, written by hand from GREEN-API's
 // documentation of them).
 
-type Field = { name: string; type: string; required?: boolean; knownValues?: string[]; minimum?: number; time?: boolean; secret?: boolean; deprecated?: boolean };
+type Field = {
+  name: string;
+  type: string;
+  required?: boolean;
+  knownValues?: string[];
+  minimum?: number;
+  time?: boolean;
+  secret?: boolean;
+  deprecated?: boolean;
+};
 type FieldSchema = { type?: string | string[]; anyOf?: object[]; enum?: string[]; pattern?: string; format?: string };
 /** A field's schemas through its anyOf branches, `null` aside: an optional answer field may be null. */
 const branchesOf = (s: FieldSchema): FieldSchema[] =>
-  s.anyOf ? s.anyOf.flatMap((b) => branchesOf(deref(b))) : s.type === "null" ? [] : [{ ...s, type: [s.type ?? []].flat().filter((t) => t !== "null") }];
+  s.anyOf
+    ? s.anyOf.flatMap((b) => branchesOf(deref(b)))
+    : s.type === "null"
+      ? []
+      : [{ ...s, type: [s.type ?? []].flat().filter((t) => t !== "null") }];
 const typesOf = (s: FieldSchema): Set<string> => new Set(branchesOf(s).flatMap((b) => b.type ?? []));
 
 function expectFields(schema: { properties: Record<string, object>; required?: string[] }, fields: Field[]) {
   expect(Object.keys(schema.properties).sort()).toEqual(fields.map((f) => f.name).sort());
-  expect([...(schema.required ?? [])].sort()).toEqual(fields.filter((f) => f.required).map((f) => f.name).sort());
+  expect([...(schema.required ?? [])].sort()).toEqual(
+    fields
+      .filter((f) => f.required)
+      .map((f) => f.name)
+      .sort(),
+  );
   for (const field of fields) {
     const s = properties(schema)[field.name];
     expect(typesOf(s), field.name).toEqual(new Set([field.type]));
@@ -119,7 +141,11 @@ function expectFields(schema: { properties: Record<string, object>; required?: s
         expect(time.format, `${field.name} is not RFC 3339 date-time`).toBeUndefined();
         expect(new RegExp(time.pattern!).test("2022-06-03T18:39:44"), field.name).toBe(true);
       }
-    for (const value of field.knownValues ?? []) expect(branchesOf(s).flatMap((b) => b.enum ?? []), field.name).toContain(value);
+    for (const value of field.knownValues ?? [])
+      expect(
+        branchesOf(s).flatMap((b) => b.enum ?? []),
+        field.name,
+      ).toContain(value);
   }
 }
 
@@ -149,7 +175,9 @@ describe.each([
   });
 
   it("shows its documented examples as named examples", () => {
-    const values = Object.values(deref(op.operation.responses["200"]).content["application/json"].examples).map((e) => deref(e).value);
+    const values = Object.values(deref(op.operation.responses["200"]).content["application/json"].examples).map(
+      (e) => deref(e).value,
+    );
     if ("documentedExample" in facts) {
       const list = values.find(Array.isArray) as unknown[];
       for (const item of facts.documentedExample) expect(list).toContainEqual(item);
@@ -157,10 +185,12 @@ describe.each([
       expect(live.timeDeleted).toBe(facts.notDeletedSentinel);
     }
     if ("successExample" in facts) expect(values).toContainEqual(facts.successExample);
-    for (const failure of "failuresInside200" in facts ? facts.failuresInside200 : []) expect(values).toContainEqual(failure);
+    for (const failure of "failuresInside200" in facts ? facts.failuresInside200 : [])
+      expect(values).toContainEqual(failure);
   });
 
   it("states its quirks in the operation's description", () => {
-    for (const quirk of facts.quirks) expect(op.operation.description.toLowerCase(), quirk).toContain(quirk.toLowerCase());
+    for (const quirk of facts.quirks)
+      expect(op.operation.description.toLowerCase(), quirk).toContain(quirk.toLowerCase());
   });
 });

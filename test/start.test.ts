@@ -34,7 +34,10 @@ describe("npm start", () => {
       expect(out).toContain(`http://127.0.0.1:${docsPort}/`);
       expect(out).toContain(`http://127.0.0.1:${mockPort}`);
 
-      for (const [path, lang] of [["/", "en"], ["/ru/", "ru"]]) {
+      for (const [path, lang] of [
+        ["/", "en"],
+        ["/ru/", "ru"],
+      ]) {
         const docs = await fetch(`http://127.0.0.1:${docsPort}${path}`);
         expect(docs.status).toBe(200);
         expect(await docs.text()).toContain(`<html lang="${lang}">`);
@@ -43,11 +46,14 @@ describe("npm start", () => {
       const ru = await fetch(`http://127.0.0.1:${docsPort}/ru`, { redirect: "manual" });
       expect([ru.status, ru.headers.get("location")]).toEqual([301, "/ru/"]);
 
-      const created = await fetch(`http://127.0.0.1:${mockPort}${CREATE_INSTANCE_PATH.replace("{partnerToken}", TOKEN)}`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ name: "start" }),
-      });
+      const created = await fetch(
+        `http://127.0.0.1:${mockPort}${CREATE_INSTANCE_PATH.replace("{partnerToken}", TOKEN)}`,
+        {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ name: "start" }),
+        },
+      );
       expect(created.status).toBe(200);
       expect(await created.json()).toHaveProperty("idInstance");
     } finally {

@@ -30,9 +30,14 @@ export default class SummaryReporter implements Reporter {
     if (!this.progress) return;
     const tests = [...testModule.children.allTests()];
     const failed = tests.filter((test) => test.result().state === "failed").length;
-    const verdict = testModule.state() === "failed" ? `FAILED (${failed} of ${SummaryReporter.count(tests.length, "test")})` : `ok (${SummaryReporter.count(tests.length, "test")})`;
+    const verdict =
+      testModule.state() === "failed"
+        ? `FAILED (${failed} of ${SummaryReporter.count(tests.length, "test")})`
+        : `ok (${SummaryReporter.count(tests.length, "test")})`;
     const seconds = (testModule.diagnostic().duration / 1000).toFixed(1);
-    this.line(`file ${++this.ended} of ${this.files} done, ${relative(process.cwd(), testModule.moduleId)}: ${verdict} in ${seconds} s`);
+    this.line(
+      `file ${++this.ended} of ${this.files} done, ${relative(process.cwd(), testModule.moduleId)}: ${verdict} in ${seconds} s`,
+    );
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>) {

@@ -10,18 +10,30 @@ import { namedExamples, operations } from "./helpers/spec.js";
 import { TOKEN } from "./helpers/token.js";
 
 describe("mockFetch", () => {
-  it.each(operations.map((op) => [op.operationId, op] as const))("%s: answers the first success example by default, and any named one on request", async (id, op) => {
-    expect(await callOperation(createPartnerClient({ partnerToken: TOKEN, fetch: mockFetch() }), op)).toEqual({ data: op.successes[0]!.value });
-    for (const example of namedExamples().filter((e) => e.operationId === id && e.status !== null)) {
-      const partner = createPartnerClient({ partnerToken: TOKEN, fetch: mockFetch({ [id]: example.name }), retry: false });
-      const result = await callOperation(partner, op);
-      if (op.successes.some((s) => s.name === example.name)) expect(result).toEqual({ data: example.value });
-      else expect(result.error, example.name).toMatchObject({ status: Number(example.status) });
-    }
-  });
+  it.each(operations.map((op) => [op.operationId, op] as const))(
+    "%s: answers the first success example by default, and any named one on request",
+    async (id, op) => {
+      expect(await callOperation(createPartnerClient({ partnerToken: TOKEN, fetch: mockFetch() }), op)).toEqual({
+        data: op.successes[0]!.value,
+      });
+      for (const example of namedExamples().filter((e) => e.operationId === id && e.status !== null)) {
+        const partner = createPartnerClient({
+          partnerToken: TOKEN,
+          fetch: mockFetch({ [id]: example.name }),
+          retry: false,
+        });
+        const result = await callOperation(partner, op);
+        if (op.successes.some((s) => s.name === example.name)) expect(result).toEqual({ data: example.value });
+        else expect(result.error, example.name).toMatchObject({ status: Number(example.status) });
+      }
+    },
+  );
 
   it("answers a body that breaks the contract with the spec's 400, as the mock does", async () => {
-    const response = await mockFetch()(`http://mock${operations[0]!.path.replace("{partnerToken}", TOKEN)}`, { method: "POST", body: "{}" });
+    const response = await mockFetch()(`http://mock${operations[0]!.path.replace("{partnerToken}", TOKEN)}`, {
+      method: "POST",
+      body: "{}",
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual(namedExamples().find((e) => e.name === "badRequest")!.value);
   });
@@ -35,7 +47,12 @@ describe("mockFetch", () => {
     const before = example.value.idInstance;
     example.value.idInstance = "not a number";
     try {
-      await expect(mockFetch({ createInstance: "createdMax" })(`http://mock${operations[0]!.path.replace("{partnerToken}", TOKEN)}`, { method: "POST", body: '{"name":"x"}' })).rejects.toThrow(/does not match the spec/);
+      await expect(
+        mockFetch({ createInstance: "createdMax" })(
+          `http://mock${operations[0]!.path.replace("{partnerToken}", TOKEN)}`,
+          { method: "POST", body: '{"name":"x"}' },
+        ),
+      ).rejects.toThrow(/does not match the spec/);
     } finally {
       example.value.idInstance = before;
     }

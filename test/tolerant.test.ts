@@ -44,12 +44,16 @@ describe("getInstances' items", () => {
 
   it("still let findCreatedInstances find the instance a create made", async () => {
     const mine = { ...bare[2]!, name: "shop 42 unique", timeCreated: "2030-01-01T00:00:00" };
-    const found = await listFrom([...nulls, mine], (p) => p.findCreatedInstances({ name: "shop 42 unique", since: new Date("2029-12-31T00:00:00Z") }));
+    const found = await listFrom([...nulls, mine], (p) =>
+      p.findCreatedInstances({ name: "shop 42 unique", since: new Date("2029-12-31T00:00:00Z") }),
+    );
     expect(found).toEqual({ data: [mine] });
   });
 
   it.each(required)("still fail the list when an item lacks %s, which a promise needs", async (name) => {
-    const broken = listed.map((i, n) => (n === 1 ? Object.fromEntries(Object.entries(i).filter(([key]) => key !== name)) : i));
+    const broken = listed.map((i, n) =>
+      n === 1 ? Object.fromEntries(Object.entries(i).filter(([key]) => key !== name)) : i,
+    );
     expect(await listFrom(broken, (p) => p.getInstances())).toMatchObject({ error: { kind: "unexpected-response" } });
   });
 });

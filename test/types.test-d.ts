@@ -134,19 +134,26 @@ describe("the journey's types", () => {
   test("one name, one meaning: ...Result is the client's result; the spec's 200 body is ...ResponseBody", () => {
     type Root = typeof import("../src/index.js");
     type Spec = typeof import("../generated/types.js");
-    expectTypeOf<import("../src/index.js").CreateInstanceResult>().toEqualTypeOf<import("../src/index.js").PartnerResult<CreatedInstance>>();
+    expectTypeOf<import("../src/index.js").CreateInstanceResult>().toEqualTypeOf<
+      import("../src/index.js").PartnerResult<CreatedInstance>
+    >();
     expectTypeOf<"CreateInstanceResult" extends keyof Spec ? true : false>().toEqualTypeOf<false>();
     expectTypeOf<keyof Root>().not.toEqualTypeOf<never>();
   });
 
   test("instance methods are typed from the spec, states stay open with their literals", async () => {
     const { createInstanceClient, waitForState } = await import("../src/index.js");
-    const instance = createInstanceClient({ idInstance: 1101000001, apiTokenInstance: "FAKE-TOKEN", apiUrl: process.env.GREEN_API_INSTANCE_URL });
+    const instance = createInstanceClient({
+      idInstance: 1101000001,
+      apiTokenInstance: "FAKE-TOKEN",
+      apiUrl: process.env.GREEN_API_INSTANCE_URL,
+    });
     const state = await instance.getStateInstance();
     if (!state.error) {
       // null while the instance is being created
       expectTypeOf(state.data).toMatchTypeOf<{ stateInstance: string } | null>();
-      if (state.data) expectTypeOf<Extract<typeof state.data.stateInstance, "notAuthorized">>().toEqualTypeOf<"notAuthorized">();
+      if (state.data)
+        expectTypeOf<Extract<typeof state.data.stateInstance, "notAuthorized">>().toEqualTypeOf<"notAuthorized">();
     }
     const reached = await waitForState(instance, ["notAuthorized", "authorized"]);
     if (reached.data) expectTypeOf(reached.data.stateInstance).toEqualTypeOf<"notAuthorized" | "authorized">();

@@ -20,7 +20,9 @@ if (missing) {
   console.warn(line);
 }
 
-const [keyedName, keyed] = (Object.entries(notificationExamples) as Array<[string, Notification]>).find(([, n]) => (n as { typeWebhook: string }).typeWebhook in dedupKeys)!;
+const [keyedName, keyed] = (Object.entries(notificationExamples) as Array<[string, Notification]>).find(
+  ([, n]) => (n as { typeWebhook: string }).typeWebhook in dedupKeys,
+)!;
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -37,11 +39,16 @@ describe.skipIf(missing)("redisStore against a real redis-server, two receivers"
 
   beforeAll(async () => {
     port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     await new Promise<void>((resolve, reject) => {
       redis.once("error", reject);
       redis.once("exit", (code) => reject(new Error(`redis-server exited with ${code}`)));
-      redis.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("Ready to accept connections") && resolve());
+      redis.stdout!.on(
+        "data",
+        (chunk: Buffer) => chunk.toString().includes("Ready to accept connections") && resolve(),
+      );
     });
   });
   afterAll(async () => {
@@ -55,7 +62,10 @@ describe.skipIf(missing)("redisStore against a real redis-server, two receivers"
     const client = createClient({ url: `redis://127.0.0.1:${port}` });
     await client.connect();
     closers.push(() => client.quit());
-    const receiver = createWebhookReceiver({ webhookUrlToken: TOKEN, store: redisStore((args) => client.sendCommand(args), { prefix: `test${run}:` }) });
+    const receiver = createWebhookReceiver({
+      webhookUrlToken: TOKEN,
+      store: redisStore((args) => client.sendCommand(args), { prefix: `test${run}:` }),
+    });
     receiver.onAny(async () => {
       calls.push(name);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -71,7 +81,10 @@ describe.skipIf(missing)("redisStore against a real redis-server, two receivers"
   test("the same notification posted to both at once is dispatched once", async () => {
     run++;
     const calls: string[] = [];
-    const [a, b] = [await receiverProcess(calls, "a", { delayMs: 100 }), await receiverProcess(calls, "b", { delayMs: 100 })];
+    const [a, b] = [
+      await receiverProcess(calls, "a", { delayMs: 100 }),
+      await receiverProcess(calls, "b", { delayMs: 100 }),
+    ];
     const statuses = await Promise.all([a(), b()]);
     expect(calls).toHaveLength(1);
     expect(statuses).toContain(200);
@@ -103,7 +116,9 @@ describe.skipIf(missing)("redisStore against a real redis-server, two receivers"
   test("what the store leaves in Redis: a handled key is `done` with a time to live", async () => {
     run++;
     const calls: string[] = [];
-    await (await receiverProcess(calls, "a"))();
+    await (
+      await receiverProcess(calls, "a")
+    )();
     const client = createClient({ url: `redis://127.0.0.1:${port}` });
     await client.connect();
     closers.push(() => client.quit());

@@ -26,7 +26,9 @@ describe("Notification", () => {
     expectTypeOf<Of<"outgoingMessageStatus">>().toEqualTypeOf<S["OutgoingMessageStatus"]>();
     expectTypeOf<Of<"quotaExceeded">>().toEqualTypeOf<S["QuotaExceeded"]>();
     // Each webhook entry's body is its branch.
-    expectTypeOf<webhooks["incomingCall"]["post"]["requestBody"]>().toEqualTypeOf<{ content: { "application/json": S["IncomingCall"] } }>();
+    expectTypeOf<webhooks["incomingCall"]["post"]["requestBody"]>().toEqualTypeOf<{
+      content: { "application/json": S["IncomingCall"] };
+    }>();
   });
 
   test("narrows on typeWebhook once the known kinds are told from the fallback", () => {
@@ -93,7 +95,11 @@ describe("narrowing a notification as a partner writes it (isKnownNotification, 
     const handle = (n: import("../src/webhooks.js").Notification) => {
       if (!isKnownNotification(n)) return;
       if (n.typeWebhook === "stateInstanceChanged") expectTypeOf(n.stateInstance).toMatchTypeOf<string>();
-      if (n.typeWebhook === "incomingMessageReceived" && isKnownMessageData(n.messageData) && n.messageData.typeMessage === "textMessage")
+      if (
+        n.typeWebhook === "incomingMessageReceived" &&
+        isKnownMessageData(n.messageData) &&
+        n.messageData.typeMessage === "textMessage"
+      )
         expectTypeOf(n.messageData.textMessageData.textMessage).toEqualTypeOf<string>();
     };
     void handle;

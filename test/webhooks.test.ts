@@ -11,7 +11,14 @@ import { build } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { dedupKeys, webhookTypes } from "../generated/webhooks.js";
 import { deliverWebhook, notificationExamples } from "../src/testing.js";
-import { type Delivery, type Notification, type WebhookError, type WebhookReceiverOptions, createWebhookReceiver, memoryStore } from "../src/webhooks.js";
+import {
+  type Delivery,
+  type Notification,
+  type WebhookError,
+  type WebhookReceiverOptions,
+  createWebhookReceiver,
+  memoryStore,
+} from "../src/webhooks.js";
 import { root } from "./helpers/run.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
@@ -49,7 +56,10 @@ const shells = {
     const server = createServer((req, res) => void receiver.node(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(() => new Promise((resolve) => server.close(() => resolve())));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`, send: (request: Request) => fetch(request) };
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhook`,
+      send: (request: Request) => fetch(request),
+    };
   },
   async fetch(receiver: ReturnType<typeof createWebhookReceiver>) {
     return { url: "http://receiver.test/webhook", send: (request: Request) => receiver.fetch(request) };
@@ -67,18 +77,23 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
     return { ...r, deliver, raw };
   }
 
-  test.each(named)("the example %s is dispatched to its type's handler and to onAny, then 200", async (name, example) => {
-    const { deliver, seen, errors } = await setUp();
-    const answer = await deliver(name);
-    expect(answer.status).toBe(200);
-    const type = typeOf(example);
-    expect(seen.map((s) => s.by).sort()).toEqual((webhookTypes as readonly string[]).includes(type) ? ["any", type].sort() : ["any"]);
-    for (const s of seen) {
-      expect(s.notification).toEqual(example);
-      expect(s.delivery.violations).toEqual([]);
-    }
-    expect(errors).toEqual([]);
-  });
+  test.each(named)(
+    "the example %s is dispatched to its type's handler and to onAny, then 200",
+    async (name, example) => {
+      const { deliver, seen, errors } = await setUp();
+      const answer = await deliver(name);
+      expect(answer.status).toBe(200);
+      const type = typeOf(example);
+      expect(seen.map((s) => s.by).sort()).toEqual(
+        (webhookTypes as readonly string[]).includes(type) ? ["any", type].sort() : ["any"],
+      );
+      for (const s of seen) {
+        expect(s.notification).toEqual(example);
+        expect(s.delivery.violations).toEqual([]);
+      }
+      expect(errors).toEqual([]);
+    },
+  );
 
   test("a wrong or missing token is a 401, nothing dispatched, the token nowhere", async () => {
     const { deliver, raw, seen, errors } = await setUp();
@@ -90,7 +105,11 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
       expectNoToken(text, WRONG);
       expectNoToken(JSON.stringify(Object.fromEntries(answer.headers as unknown as Iterable<[string, string]>)));
     }
-    const basic = await raw({ method: "POST", headers: { "Content-Type": "application/json", Authorization: `Basic ${TOKEN}` }, body: JSON.stringify(keyed) });
+    const basic = await raw({
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Basic ${TOKEN}` },
+      body: JSON.stringify(keyed),
+    });
     expect(basic.status).toBe(401);
     expect(seen).toEqual([]);
     expect(errors.map((e) => e.reason)).toEqual(Array(6).fill("unauthorized"));
@@ -103,7 +122,11 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
   test("the bare token, and `bearer` in any case, are accepted too", async () => {
     const { raw, seen } = await setUp({ store: false });
     for (const authorization of [TOKEN, `bearer ${TOKEN}`, `BEARER  ${TOKEN}`]) {
-      const answer = await raw({ method: "POST", headers: { "Content-Type": "application/json", Authorization: authorization }, body: JSON.stringify(keyed) });
+      const answer = await raw({
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: authorization },
+        body: JSON.stringify(keyed),
+      });
       expect(answer.status).toBe(200);
     }
     expect(seen.filter((s) => s.by === "any")).toHaveLength(3);
@@ -111,10 +134,23 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
 
   test("tokens per instance: each instance's own token, and no other, lets its notification in", async () => {
     const id = (keyed as { instanceData: { idInstance: number } }).instanceData.idInstance;
-    const tokens = new Map([[id, TOKEN], [id + 1, WRONG]]);
-    const { deliver, any, errors } = await setUp({ webhookUrlToken: async (idInstance) => tokens.get(idInstance), store: false });
+    const tokens = new Map([
+      [id, TOKEN],
+      [id + 1, WRONG],
+    ]);
+    const { deliver, any, errors } = await setUp({
+      webhookUrlToken: async (idInstance) => tokens.get(idInstance),
+      store: false,
+    });
     expect((await deliver(keyedName, WRONG)).status).toBe(401); // another instance's token
-    expect((await deliver({ ...copy(keyed), instanceData: { ...(keyed as { instanceData: object }).instanceData, idInstance: id + 2 } } as Notification)).status).toBe(401); // an unknown instance
+    expect(
+      (
+        await deliver({
+          ...copy(keyed),
+          instanceData: { ...(keyed as { instanceData: object }).instanceData, idInstance: id + 2 },
+        } as Notification)
+      ).status,
+    ).toBe(401); // an unknown instance
     expect((await deliver({ ...copy(keyed), instanceData: undefined } as unknown as Notification)).status).toBe(401); // no idInstance
     expect(any()).toEqual([]);
     expect((await deliver(keyedName, TOKEN)).status).toBe(200);
@@ -129,7 +165,11 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
     expect(first.status).toBe(500);
     expect(await first.text()).not.toContain("database"); // the application's error stays with the application
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ reason: "handler", status: 500, cause: { message: "the application's database is down" } });
+    expect(errors[0]).toMatchObject({
+      reason: "handler",
+      status: 500,
+      cause: { message: "the application's database is down" },
+    });
     expect((await deliver(keyedName)).status).toBe(200);
     expect(any()).toHaveLength(2);
     expect((await deliver(keyedName)).status).toBe(200); // now handled: a third copy is a duplicate
@@ -169,7 +209,11 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
 
   test("a typeWebhook the spec does not know reaches onAny, with no violation, and is acknowledged", async () => {
     const { deliver, seen } = await setUp();
-    const future = { ...copy(keyed), typeWebhook: "someFutureWebhook", somethingNew: { a: 1 } } as unknown as Notification;
+    const future = {
+      ...copy(keyed),
+      typeWebhook: "someFutureWebhook",
+      somethingNew: { a: 1 },
+    } as unknown as Notification;
     expect((await deliver(future)).status).toBe(200);
     expect(seen.map((s) => s.by)).toEqual(["any"]);
     expect(seen[0]!.notification).toEqual(future);
@@ -189,17 +233,40 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
   test("refusals: not JSON 400, too large 413, GET 405, text/plain 415; nothing dispatched", async () => {
     const { raw, seen, errors } = await setUp({ maxBodyBytes: 2000 });
     const headers = { "Content-Type": "application/json; charset=utf-8", Authorization: `Bearer ${TOKEN}` };
-    expect((await raw({ method: "POST", headers, body: '{"typeWebhook": "incomingMessageReceived",' })).status).toBe(400);
+    expect((await raw({ method: "POST", headers, body: '{"typeWebhook": "incomingMessageReceived",' })).status).toBe(
+      400,
+    );
     expect((await raw({ method: "POST", headers, body: "[1, 2]" })).status).toBe(400);
-    expect((await raw({ method: "POST", headers, body: JSON.stringify({ ...copy(keyed), padding: "x".repeat(2000) }) })).status).toBe(413);
+    expect(
+      (await raw({ method: "POST", headers, body: JSON.stringify({ ...copy(keyed), padding: "x".repeat(2000) }) }))
+        .status,
+    ).toBe(413);
     // without Content-Length: the bound holds while reading
-    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(`{"a":"${"x".repeat(3000)}"}`)), c.close()) });
+    const stream = new ReadableStream({
+      start: (c) => (c.enqueue(new TextEncoder().encode(`{"a":"${"x".repeat(3000)}"}`)), c.close()),
+    });
     expect((await raw({ method: "POST", headers, body: stream, duplex: "half" } as RequestInit)).status).toBe(413);
     const get = await raw({ method: "GET", headers });
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
-    expect((await raw({ method: "POST", headers: { ...headers, "Content-Type": "text/plain" }, body: JSON.stringify(keyed) })).status).toBe(415);
-    expect((await raw({ method: "POST", headers: { Authorization: headers.Authorization }, body: new Uint8Array([123, 125]) })).status).toBe(415);
+    expect(
+      (
+        await raw({
+          method: "POST",
+          headers: { ...headers, "Content-Type": "text/plain" },
+          body: JSON.stringify(keyed),
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (
+        await raw({
+          method: "POST",
+          headers: { Authorization: headers.Authorization },
+          body: new Uint8Array([123, 125]),
+        })
+      ).status,
+    ).toBe(415);
     expect(seen).toEqual([]);
     expect(errors.map((e) => e.status)).toEqual([400, 400, 413, 413, 405, 415, 415]);
   });
@@ -208,24 +275,35 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
 describe("createWebhookReceiver", () => {
   test("refuses an empty or missing token at once, naming the rule, never the value", () => {
     for (const webhookUrlToken of ["", undefined, null, 42])
-      expect(() => createWebhookReceiver({ webhookUrlToken } as never)).toThrow(/webhookUrlToken must be a non-empty string, a function of idInstance, or false/);
+      expect(() => createWebhookReceiver({ webhookUrlToken } as never)).toThrow(
+        /webhookUrlToken must be a non-empty string, a function of idInstance, or false/,
+      );
     expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, maxBodyBytes: 0 })).toThrow(TypeError);
   });
 
   test("`webhookUrlToken: false` accepts a notification with no Authorization at all", async () => {
     const receiver = createWebhookReceiver({ webhookUrlToken: false });
-    const answer = await deliverWebhook("http://receiver.test/", keyedName as never, { fetch: (r) => receiver.fetch(r) });
+    const answer = await deliverWebhook("http://receiver.test/", keyedName as never, {
+      fetch: (r) => receiver.fetch(r),
+    });
     expect(answer.status).toBe(200);
   });
 
   test("on() takes only the spec's typeWebhook values", () => {
     const receiver = createWebhookReceiver({ webhookUrlToken: TOKEN });
-    expect(() => receiver.on("incomingMesageReceived" as never, () => {})).toThrow(/not a typeWebhook of the spec: use onAny/);
+    expect(() => receiver.on("incomingMesageReceived" as never, () => {})).toThrow(
+      /not a typeWebhook of the spec: use onAny/,
+    );
   });
 
   test("a webhookUrlToken function that fails is a 503 (resent later), nothing dispatched", async () => {
-    const { receiver, any, errors } = recording({ webhookUrlToken: () => Promise.reject(new Error("tokens table unreachable")) });
-    const answer = await deliverWebhook("http://receiver.test/", keyedName as never, { webhookUrlToken: TOKEN, fetch: (r) => receiver.fetch(r) });
+    const { receiver, any, errors } = recording({
+      webhookUrlToken: () => Promise.reject(new Error("tokens table unreachable")),
+    });
+    const answer = await deliverWebhook("http://receiver.test/", keyedName as never, {
+      webhookUrlToken: TOKEN,
+      fetch: (r) => receiver.fetch(r),
+    });
     expect(answer.status).toBe(503);
     expect(any()).toEqual([]);
     expect(errors[0]).toMatchObject({ reason: "token-lookup" });
@@ -240,7 +318,10 @@ describe("createWebhookReceiver", () => {
     });
     let calls = 0;
     receiver.onAny(() => void calls++);
-    const answer = await deliverWebhook("http://receiver.test/", keyedName as never, { webhookUrlToken: TOKEN, fetch: (r) => receiver.fetch(r) });
+    const answer = await deliverWebhook("http://receiver.test/", keyedName as never, {
+      webhookUrlToken: TOKEN,
+      fetch: (r) => receiver.fetch(r),
+    });
     expect(answer.status).toBe(503);
     expect(calls).toBe(0);
     expect(errors[0]).toMatchObject({ reason: "store", status: 503 });
@@ -261,7 +342,11 @@ describe("receiver.node behind a body parser (Express's express.json(), express.
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(() => new Promise((resolve) => server.close(() => resolve())));
-    const answer = await deliverWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, keyedName as never, { webhookUrlToken: TOKEN });
+    const answer = await deliverWebhook(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      keyedName as never,
+      { webhookUrlToken: TOKEN },
+    );
     expect(answer.status).toBe(200);
     expect(any()[0]!.notification).toEqual(keyed);
   });
@@ -302,10 +387,17 @@ describe("green-api-partner send-webhook", () => {
       outfile,
       packages: "external",
       logLevel: "silent",
-      plugins: [{ name: "src", setup: (b) => b.onResolve({ filter: /dist\/testing\.js$/ }, () => ({ path: join(root, "src/testing.ts") })) }],
+      plugins: [
+        {
+          name: "src",
+          setup: (b) => b.onResolve({ filter: /dist\/testing\.js$/ }, () => ({ path: join(root, "src/testing.ts") })),
+        },
+      ],
     });
     return (args: string[], env: Record<string, string> = {}) =>
-      promisify(execFile)("node", [outfile, ...args], { env: { ...process.env, GREEN_API_WEBHOOK_TOKEN: "", ...env } }).then(
+      promisify(execFile)("node", [outfile, ...args], {
+        env: { ...process.env, GREEN_API_WEBHOOK_TOKEN: "", ...env },
+      }).then(
         (done) => ({ code: 0, ...done }),
         (failed: { code: number; stdout: string; stderr: string }) => failed,
       );
@@ -330,7 +422,12 @@ describe("green-api-partner send-webhook", () => {
       expectNoToken(text, WRONG);
     }
     const listed = await run(["send-webhook", "--list"]);
-    expect(listed.stdout.trim().split("\n").map((line) => line.split(" ")[0])).toEqual(named.map(([name]) => name));
+    expect(
+      listed.stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" ")[0]),
+    ).toEqual(named.map(([name]) => name));
     const unknown = await run(["send-webhook", "noSuchExample", "--to", url]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no notification example");
@@ -364,7 +461,14 @@ describe("what a review found", () => {
   test("idInstance values beyond 2^53 are never merged into one key: both are dispatched", async () => {
     const { receiver, any } = recording();
     const text = JSON.stringify(keyed).replace(/"idInstance":\s*\d+/, '"idInstance":9007199254740993');
-    const send = (body: string) => receiver.fetch(new Request("http://receiver.test/", { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body }));
+    const send = (body: string) =>
+      receiver.fetch(
+        new Request("http://receiver.test/", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+          body,
+        }),
+      );
     expect((await send(text)).status).toBe(200);
     expect((await send(text.replace("9007199254740993", "9007199254740992"))).status).toBe(200);
     expect(any()).toHaveLength(2);
@@ -383,15 +487,21 @@ describe("what a review found", () => {
       calls++;
       if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
     });
-    const deliver = () => deliverWebhook("http://receiver.test/", keyedName as never, { webhookUrlToken: TOKEN, fetch: (r) => receiver.fetch(r) });
+    const deliver = () =>
+      deliverWebhook("http://receiver.test/", keyedName as never, {
+        webhookUrlToken: TOKEN,
+        fetch: (r) => receiver.fetch(r),
+      });
     expect((await deliver()).status).toBe(503);
     slow = false;
     await new Promise((resolve) => setTimeout(resolve, 400)); // the late handler finishes: it must not mark it handled
     expect((await deliver()).status).toBe(200);
     expect(calls).toBe(2);
     // 2^31 ms is past setTimeout's limit: Node would fire it at once and answer every notification 503.
-    for (const handlerTimeoutMs of [0, 1.5, 2 ** 31, Number.NaN]) expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs })).toThrow(/handlerTimeoutMs/);
-    for (const bodyTimeoutMs of [0, -1, 2 ** 31]) expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, bodyTimeoutMs })).toThrow(/bodyTimeoutMs/);
+    for (const handlerTimeoutMs of [0, 1.5, 2 ** 31, Number.NaN])
+      expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs })).toThrow(/handlerTimeoutMs/);
+    for (const bodyTimeoutMs of [0, -1, 2 ** 31])
+      expect(() => createWebhookReceiver({ webhookUrlToken: TOKEN, bodyTimeoutMs })).toThrow(/bodyTimeoutMs/);
   });
 
   test("receiver.node: a body that stalls is answered 408 within bodyTimeoutMs, the connection closed, nothing dispatched", async () => {
@@ -400,7 +510,9 @@ describe("what a review found", () => {
     const { port } = new URL(url);
     const body = JSON.stringify(keyed);
     const socket = connect(Number(port), "127.0.0.1");
-    socket.write(`POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    socket.write(
+      `POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
     let text = "";
     socket.on("data", (chunk) => (text += chunk));
     const closed = await Promise.race([
@@ -416,9 +528,19 @@ describe("what a review found", () => {
 
   test("receiver.fetch: a body stream that stalls is answered 408, nothing dispatched", async () => {
     const { receiver, seen } = recording({ bodyTimeoutMs: 100 });
-    const stalled = new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(JSON.stringify(keyed).slice(0, 10))) });
-    const request = new Request("http://receiver.test/", { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` }, body: stalled, duplex: "half" } as RequestInit);
-    const answer = await Promise.race([receiver.fetch(request), new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(null, { status: 599 })), 2000))]);
+    const stalled = new ReadableStream({
+      start: (c) => c.enqueue(new TextEncoder().encode(JSON.stringify(keyed).slice(0, 10))),
+    });
+    const request = new Request("http://receiver.test/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+      body: stalled,
+      duplex: "half",
+    } as RequestInit);
+    const answer = await Promise.race([
+      receiver.fetch(request),
+      new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(null, { status: 599 })), 2000)),
+    ]);
     expect(answer.status).toBe(408);
     expect(seen).toEqual([]);
   });

@@ -17,11 +17,16 @@ import { loopback } from "./helpers/server.js";
 import { byId, operations } from "./helpers/spec.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
-type Step = { stepId: string; operationId: string; onFailure?: { type: string; retryAfter?: number; retryLimit?: number }[] };
+type Step = {
+  stepId: string;
+  operationId: string;
+  onFailure?: { type: string; retryAfter?: number; retryLimit?: number }[];
+};
 const workflowFile = join(root, "spec/partner-lifecycle.arazzo.yaml");
 const arazzo = YAML.parse(readFileSync(workflowFile, "utf8"));
 const steps: Step[] = arazzo.workflows[0].steps;
-const retryOf = (operationId: string) => steps.find((step) => step.operationId === operationId)?.onFailure?.find((action) => action.type === "retry");
+const retryOf = (operationId: string) =>
+  steps.find((step) => step.operationId === operationId)?.onFailure?.find((action) => action.type === "retry");
 
 /** The workflow with every `retryAfter` 100 times shorter, all else the same: what the tests run. */
 const dir = mkdtempSync(join(tmpdir(), "workflow-"));
@@ -30,13 +35,16 @@ const quickWorkflow = join(dir, "quick.arazzo.yaml");
 {
   const copy = structuredClone(arazzo);
   for (const source of copy.sourceDescriptions) source.url = join(root, "spec", source.url);
-  for (const step of copy.workflows[0].steps as Step[]) for (const action of step.onFailure ?? []) if (action.retryAfter) action.retryAfter /= 100;
+  for (const step of copy.workflows[0].steps as Step[])
+    for (const action of step.onFailure ?? []) if (action.retryAfter) action.retryAfter /= 100;
   writeFileSync(quickWorkflow, YAML.stringify(copy));
 }
 
 /** The operation a request path belongs to (instance paths are matched whole, tokens and ids as any segment). */
 const operationOf = (url: string) =>
-  operations.find((op) => new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]*")}$`).test(url))?.operationId;
+  operations.find((op) =>
+    new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\w+\}/g, "[^/]*")}$`).test(url),
+  )?.operationId;
 
 /**
  * A fake GREEN-API on loopback: mockFetch (the spec's named examples, requests checked against the
@@ -48,11 +56,18 @@ async function fakeGreenApi(choice: ExampleChoice = {}) {
   const gather = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(gather);
     else if (node && typeof node === "object")
-      for (const [key, value] of Object.entries(node)) key === "apiTokenInstance" && typeof value === "string" ? secrets.add(value) : gather(value);
+      for (const [key, value] of Object.entries(node))
+        key === "apiTokenInstance" && typeof value === "string" ? secrets.add(value) : gather(value);
   };
   const server = await loopback(async (req, res, body) => {
-    const headers = Object.fromEntries(["content-type", "accept"].filter((name) => req.headers[name]).map((name) => [name, String(req.headers[name])]));
-    const answer = await fetch(`http://fake${req.url}`, { method: req.method, headers, body: ["GET", "HEAD"].includes(req.method!) ? undefined : body });
+    const headers = Object.fromEntries(
+      ["content-type", "accept"].filter((name) => req.headers[name]).map((name) => [name, String(req.headers[name])]),
+    );
+    const answer = await fetch(`http://fake${req.url}`, {
+      method: req.method,
+      headers,
+      body: ["GET", "HEAD"].includes(req.method!) ? undefined : body,
+    });
     const text = await answer.text();
     try {
       gather(JSON.parse(text));
@@ -70,7 +85,11 @@ const env = { ...inherited, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NO
 
 async function outcome(command: string, args: string[], extraEnv: Record<string, string>) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, { env: { ...env, ...extraEnv }, cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(command, args, {
+      env: { ...env, ...extraEnv },
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, out: stdout + stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -87,7 +106,10 @@ const runWorkflow = (url: string, args: string[] = [], token = TOKEN, extraEnv: 
     ...extraEnv,
   });
 
-async function withFake(choice: ExampleChoice, test: (server: Awaited<ReturnType<typeof fakeGreenApi>>) => Promise<void>) {
+async function withFake(
+  choice: ExampleChoice,
+  test: (server: Awaited<ReturnType<typeof fakeGreenApi>>) => Promise<void>,
+) {
   const server = await fakeGreenApi(choice);
   try {
     await test(server);
@@ -98,7 +120,14 @@ async function withFake(choice: ExampleChoice, test: (server: Awaited<ReturnType
 
 /** The journey: the state is `null`, then `starting`, then `notAuthorized`; qr shows a QR code. */
 const STORY: ExampleChoice = { getStateInstance: ["creating", "starting", "notAuthorized"], qr: "qrCode" };
-const JOURNEY = ["createInstance", "getInstances", ...Array(3).fill("getStateInstance"), "qr", "logout", "deleteInstanceAccount"];
+const JOURNEY = [
+  "createInstance",
+  "getInstances",
+  ...Array(3).fill("getStateInstance"),
+  "qr",
+  "logout",
+  "deleteInstanceAccount",
+];
 const remove = byId("deleteInstanceAccount");
 
 describe("the partner journey workflow", () => {
@@ -125,7 +154,8 @@ describe("the partner journey workflow", () => {
       expect(server.operations()).toEqual(JOURNEY);
       // The instance steps reached the created instance with its real token, swapped back by the relay.
       const [created] = server.secrets().slice(1);
-      for (const request of server.requests.filter((r) => r.url.startsWith("/waInstance"))) expect(request.url).toContain(`/${created}`);
+      for (const request of server.requests.filter((r) => r.url.startsWith("/waInstance")))
+        expect(request.url).toContain(`/${created}`);
       expectNoToken(out, server.secrets());
     });
   }, 60_000);
@@ -179,7 +209,11 @@ describe("the partner journey workflow", () => {
       const { code, out } = await runWorkflow(server.url);
       expect(code).not.toBe(0);
       expect(out).toMatch(/Workflows: 1 failed/);
-      expect(server.operations()).toEqual(["createInstance", ...Array(1 + retryOf("getInstances")!.retryLimit!).fill("getInstances"), "deleteInstanceAccount"]);
+      expect(server.operations()).toEqual([
+        "createInstance",
+        ...Array(1 + retryOf("getInstances")!.retryLimit!).fill("getInstances"),
+        "deleteInstanceAccount",
+      ]);
     });
   }, 60_000);
 
@@ -210,14 +244,26 @@ describe("the partner journey workflow", () => {
       expect(out).toMatch(/Workflows: 1 passed/);
       expect(code).toBe(0);
       const partnerRequests = server.requests.filter((r) => byId(operationOf(r.url)!).family === "partner");
-      expect(partnerRequests.map((r) => r.url.split("/").at(-1))).toEqual(Array(JOURNEY.filter((id) => byId(id).family === "partner").length).fill(token));
+      expect(partnerRequests.map((r) => r.url.split("/").at(-1))).toEqual(
+        Array(JOURNEY.filter((id) => byId(id).family === "partner").length).fill(token),
+      );
       expectNoToken(out, [token, ...server.secrets()]);
     });
   }, 60_000);
 
   it("keeps every secret, the instance token in the instance steps' paths included, out of --verbose output, --json-output and --har-output", async () => {
-    const flags = (name: string) => ["--verbose", "--json-output", join(dir, `${name}.json`), "--har-output", join(dir, `${name}.har`)];
-    const texts = (name: string, out: string) => [out, readFileSync(join(dir, `${name}.json`), "utf8"), readFileSync(join(dir, `${name}.har`), "utf8")];
+    const flags = (name: string) => [
+      "--verbose",
+      "--json-output",
+      join(dir, `${name}.json`),
+      "--har-output",
+      join(dir, `${name}.har`),
+    ];
+    const texts = (name: string, out: string) => [
+      out,
+      readFileSync(join(dir, `${name}.json`), "utf8"),
+      readFileSync(join(dir, `${name}.har`), "utf8"),
+    ];
     await withFake(STORY, async (server) => {
       const { code, out } = await runWorkflow(server.url, [...flags("run"), "--no-secrets-masking"]);
       expect(code).toBe(0);
@@ -229,9 +275,13 @@ describe("the partner journey workflow", () => {
     });
     // Respect alone, the token given as it advises: it writes the instance tokens in clear.
     await withFake(STORY, async (server) => {
-      const bare = await outcome(join(root, "node_modules/.bin/redocly"), ["respect", quickWorkflow, "--server", `partner=${server.url}`, ...flags("bare")], {
-        REDOCLY_CLI_RESPECT_INPUT: JSON.stringify({ partnerToken: TOKEN }),
-      });
+      const bare = await outcome(
+        join(root, "node_modules/.bin/redocly"),
+        ["respect", quickWorkflow, "--server", `partner=${server.url}`, ...flags("bare")],
+        {
+          REDOCLY_CLI_RESPECT_INPUT: JSON.stringify({ partnerToken: TOKEN }),
+        },
+      );
       const [, created] = server.secrets();
       expect(texts("bare", bare.out).some((text) => text.includes(created!))).toBe(true);
     });

@@ -1,6 +1,11 @@
 // A partner's own code, compiled against the packed package: what README promises must compile,
 // what the spec forbids must not, and it runs against the URL in GREEN_API_URL.
-import { type CreateInstanceRequest, type InstanceDeleted, type PartnerInstance, createPartnerClient } from "green-api-partner";
+import {
+  type CreateInstanceRequest,
+  type InstanceDeleted,
+  type PartnerInstance,
+  createPartnerClient,
+} from "green-api-partner";
 import spec from "green-api-partner/openapi.json" with { type: "json" };
 
 const partner = createPartnerClient({ partnerToken: "gac.consumer-test", baseUrl: process.env.GREEN_API_URL! });
@@ -14,7 +19,8 @@ const misspelt: CreateInstanceRequest = { stateWebhok: "yes" };
 // @ts-expect-error deleteInstanceAccount takes an idInstance number, not a string
 export const wrongId = () => partner.deleteInstanceAccount({ idInstance: "1101000001" });
 export const listed = async (): Promise<PartnerInstance[] | undefined> => (await partner.getInstances()).data;
-export const deleted = async (): Promise<InstanceDeleted | undefined> => (await partner.deleteInstanceAccount({ idInstance: 1 })).data;
+export const deleted = async (): Promise<InstanceDeleted | undefined> =>
+  (await partner.deleteInstanceAccount({ idInstance: 1 })).data;
 
 const result = await partner.createInstance(settings);
 // Compiled, never run: reading data before ruling out the error must not compile.

@@ -8,7 +8,10 @@ import { type SpecOperation, deref } from "./spec.js";
 import { INSTANCE_TOKEN } from "./token.js";
 
 /** The instance every instance method is called on: the parameter's example id, an obviously fake token. */
-export const INSTANCE = { idInstance: deref({ $ref: "#/components/parameters/idInstance" }).example as number, apiTokenInstance: INSTANCE_TOKEN };
+export const INSTANCE = {
+  idInstance: deref({ $ref: "#/components/parameters/idInstance" }).example as number,
+  apiTokenInstance: INSTANCE_TOKEN,
+};
 /** A receiptId for deleteNotification: its parameter's example. */
 export const RECEIPT_ID = deref({ $ref: "#/components/parameters/receiptId" }).example as number;
 
@@ -21,7 +24,12 @@ export function instanceOf(partner: PartnerClient): InstanceClient {
   return partner.instance(INSTANCE);
 }
 
-export function callOperation(partner: PartnerClient, op: SpecOperation, options?: CallOptions, body = op.request): Promise<PartnerResult<unknown>> {
+export function callOperation(
+  partner: PartnerClient,
+  op: SpecOperation,
+  options?: CallOptions,
+  body = op.request,
+): Promise<PartnerResult<unknown>> {
   const instance = () => instanceOf(partner);
   switch (op.operationId) {
     case "createInstance":
@@ -56,4 +64,5 @@ export const pathOf = (op: SpecOperation, token: string) =>
     .replace("{receiptId}", String(RECEIPT_ID));
 
 /** The secret in `op`'s path: the partner token or the instance's. */
-export const secretOf = (op: SpecOperation, partnerToken: string) => (op.family === "partner" ? partnerToken : INSTANCE.apiTokenInstance);
+export const secretOf = (op: SpecOperation, partnerToken: string) =>
+  op.family === "partner" ? partnerToken : INSTANCE.apiTokenInstance;

@@ -16,8 +16,7 @@ export const deref = (node: Json): Json => specTools.deref(spec, node);
 export type NamedExample = ReturnType<typeof specTools.namedExamples>[number];
 
 /** Every named example under a media type of the spec: request bodies and responses. */
-export const namedExamples = (): NamedExample[] =>
-  specTools.namedExamples(spec);
+export const namedExamples = (): NamedExample[] => specTools.namedExamples(spec);
 
 /** One operation of the spec, with what the tests need of it. */
 export interface SpecOperation {
@@ -51,7 +50,9 @@ export const operations: SpecOperation[] = Object.entries(spec.paths as Json).fl
       const failureStyle = operation["x-failure-style"];
       const partnerError = deref({ $ref: "#/components/schemas/PartnerError" });
       const [successSchema, errorSchema] =
-        failureStyle === "http-status" ? [ok, partnerError] : [...ok.oneOf].sort((a: Json) => (a.$ref.endsWith("/PartnerError") ? 1 : -1)).map(deref);
+        failureStyle === "http-status"
+          ? [ok, partnerError]
+          : [...ok.oneOf].sort((a: Json) => (a.$ref.endsWith("/PartnerError") ? 1 : -1)).map(deref);
       const examples = namedExamples().filter((e) => !e.webhook && e.path === path && e.method === method);
       const requestBody = operation.requestBody ? deref(operation.requestBody).content["application/json"] : undefined;
       return {
@@ -65,7 +66,11 @@ export const operations: SpecOperation[] = Object.entries(spec.paths as Json).fl
         request: examples.find((e) => e.status === null)?.value,
         successSchema,
         errorSchema,
-        successes: examples.filter((e) => e.status === "200" && (failureStyle === "http-status" || !(e.value && typeof e.value === "object" && "code" in e.value))),
+        successes: examples.filter(
+          (e) =>
+            e.status === "200" &&
+            (failureStyle === "http-status" || !(e.value && typeof e.value === "object" && "code" in e.value)),
+        ),
         retrySafe: operation["x-retry-safe"],
       };
     }),

@@ -21,6 +21,14 @@ export function textsOf(error: unknown): string[] {
 /** No piece of a secret 12 characters long, raw or URL-encoded, stands in any text of `value`; by default neither the partner token nor the instance token. */
 export function expectNoToken(value: unknown, token: string | string[] = [TOKEN, INSTANCE_TOKEN], piece = 12) {
   const forms = (typeof token === "string" ? [token] : token).flatMap((t) => [t, encodeURIComponent(t)]);
-  const pieces = new Set(forms.flatMap((form) => (form.length <= piece ? [form] : Array.from({ length: form.length - piece + 1 }, (_, i) => form.slice(i, i + piece)))));
-  for (const text of textsOf(value)) for (const p of pieces) expect(text.includes(p), `a piece of a secret (${p.length} characters) is in: ${text.slice(0, 300)}`).toBe(false);
+  const pieces = new Set(
+    forms.flatMap((form) =>
+      form.length <= piece
+        ? [form]
+        : Array.from({ length: form.length - piece + 1 }, (_, i) => form.slice(i, i + piece)),
+    ),
+  );
+  for (const text of textsOf(value))
+    for (const p of pieces)
+      expect(text.includes(p), `a piece of a secret (${p.length} characters) is in: ${text.slice(0, 300)}`).toBe(false);
 }
