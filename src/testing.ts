@@ -201,3 +201,24 @@ export function deliverWebhook(
   const request = new Request(url, { method: "POST", headers, body: JSON.stringify(body), signal: options.signal });
   return (options.fetch ?? fetch)(request);
 }
+
+export type {
+  Sandbox,
+  SandboxOptions,
+  SandboxDurations,
+  SandboxInstanceView,
+  DeliveryRecord,
+  DeliveryAttempt,
+} from "./sandbox/index.js";
+/**
+ * A stateful GREEN-API on 127.0.0.1 for integration tests: instances are created, listed, linked,
+ * messaged and deleted, their states move on the sandbox's clock (`clock: "manual"`: only
+ * `advance(ms)` moves it), and the notifications their settings turn on are POSTed to their
+ * `webhookUrl` and resent as GREEN-API does. Loaded on first use (Node only). README: "A sandbox
+ * for your integration tests".
+ */
+export async function startSandbox(
+  options?: import("./sandbox/index.js").SandboxOptions,
+): Promise<import("./sandbox/index.js").Sandbox> {
+  return (await import("./sandbox/index.js")).startSandbox(options);
+}

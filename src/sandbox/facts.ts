@@ -1,0 +1,105 @@
+// What the sandbox knows about GREEN-API, read from generated/ (never a second copy): the
+// settings and their defaults, the states, the error bodies (the spec's named examples), and the
+// contract checks every answer and notification goes through.
+import { readFileSync } from "node:fs";
+import { type NamedExample, examples } from "../../generated/examples.js";
+import { operationList } from "../../generated/operations.js";
+import type { Validator } from "../../generated/validators.js";
+import * as validators from "../../generated/validators.js";
+import { type WebhookType, webhookSettings, webhookTypes, webhookValidators } from "../../generated/webhooks.js";
+import type { Operation } from "../executor.js";
+import type { Violation } from "../errors.js";
+import { check } from "../validation.js";
+
+interface Schema {
+  type?: string;
+  $ref?: string;
+  default?: unknown;
+  enum?: string[];
+  properties?: Record<string, Schema>;
+}
+
+const spec = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
+  components: { schemas: Record<string, Schema> };
+};
+const schemas = spec.components.schemas;
+
+/** createInstance's settings (no `name`), with the spec's default of each; yes/no settings default to "no". */
+export const settingDefaults: Record<string, unknown> = Object.fromEntries(
+  Object.entries(schemas.CreateInstanceRequest!.properties!)
+    .filter(([name]) => name !== "name")
+    .map(([name, schema]) => [
+      name,
+      schema.default ?? (schema.$ref?.endsWith("/YesNo") ? "no" : schema.type === "string" ? "" : undefined),
+    ]),
+);
+
+/** setSettings' yes/no settings that createInstance does not take (`outgoingCallWebhook`, deprecated ones): off. */
+export const extraSettingDefaults: Record<string, unknown> = Object.fromEntries(
+  Object.entries(schemas.SetSettingsRequest!.properties!)
+    .filter(([name]) => !(name in settingDefaults))
+    .map(([name, schema]) => [
+      name,
+      schema.$ref?.endsWith("/YesNo") ? "no" : schema.type === "string" ? "" : undefined,
+    ]),
+);
+
+/** The states this contract knows (InstanceStateKnown), which `setState` accepts. */
+export const knownStates: readonly string[] = schemas.InstanceStateKnown!.enum!;
+/** The messengers this contract knows (TypeInstanceKnown); the first is the sandbox's default. */
+export const knownTypeInstances: readonly string[] = schemas.TypeInstanceKnown!.enum!;
+
+export type OperationId = keyof typeof examples;
+export const operations = new Map(
+  (operationList as Array<Operation & { operationId: OperationId }>).map((op) => [op.operationId, op]),
+);
+
+/** A named example of the spec for an operation's answer: the sandbox's error bodies are GREEN-API's own, as the spec shows them. */
+export function example(operationId: OperationId, name: string): NamedExample {
+  const found = (examples[operationId] as Record<string, NamedExample>)[name];
+  if (!found) throw new Error(`sandbox: the spec has no example ${operationId}/${name}`);
+  return found;
+}
+
+/** A path parameter's value checked by its validator from the spec (`validateIdInstance`, ...), as the mock does. */
+export function validPathValue(name: string, value: string): boolean {
+  const validate = (validators as unknown as Record<string, Validator | undefined>)[
+    `validate${name[0]!.toUpperCase()}${name.slice(1)}`
+  ];
+  if (!validate) return true;
+  return validate(value) || (/^\d+$/.test(value) && validate(Number(value)));
+}
+
+/** The sandbox produced something the contract does not allow: a bug of the sandbox (or of the spec), never served. */
+export class ContractDriftError extends Error {
+  override name = "ContractDriftError";
+  constructor(
+    readonly what: string,
+    readonly violations: Violation[],
+  ) {
+    super(`sandbox: ${what} breaks the contract: ${violations.map((v) => v.message).join("; ")}`);
+  }
+}
+
+/** Checks a value with a validator of the contract; throws ContractDriftError with every violation. */
+export function mustMatch(validate: Validator, value: unknown, what: string): void {
+  const violations = check(validate, value, "the value", what);
+  if (violations.length) throw new ContractDriftError(what, violations);
+}
+
+/** A notification the sandbox made, checked by the contract's validator for its `typeWebhook`. */
+export function checkNotification(notification: { typeWebhook: string }): void {
+  const validate = webhookValidators[notification.typeWebhook as WebhookType];
+  if (!validate)
+    throw new ContractDriftError("a notification", [
+      { field: "typeWebhook", rule: "enum", message: "typeWebhook is not one the contract describes" },
+    ]);
+  mustMatch(validate, notification, `the ${notification.typeWebhook} notification`);
+}
+
+/** Whether the instance's settings turn a kind of notification on (every setting the spec's `x-settings` names is "yes"). */
+export function turnedOn(type: WebhookType, settings: Record<string, unknown>): boolean {
+  return webhookSettings[type].every((setting) => settings[setting] === "yes");
+}
+
+export { webhookTypes, type WebhookType };
