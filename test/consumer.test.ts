@@ -42,7 +42,7 @@ const success = (op: (typeof operations)[number]) => op.successes[0]!.value;
 const SHIPPED = [
   /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
   /^package\/bin\/green-api-partner(-mock)?\.js$/,
-  /^package\/dist\/[a-z-]+\.(js|d\.ts)$/,
+  /^package\/dist\/(sandbox\/)?[a-z-]+\.(js|d\.ts)$/,
   /^package\/generated\/[a-z.]+\.(js|d\.ts|json|yaml)$/,
 ];
 

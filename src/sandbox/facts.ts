@@ -88,7 +88,7 @@ export function mustMatch(validate: Validator, value: unknown, what: string): vo
 }
 
 /** A notification the sandbox made, checked by the contract's validator for its `typeWebhook`. */
-export function checkNotification(notification: { typeWebhook: string }): void {
+export function checkNotification(notification: { typeWebhook: string; [field: string]: unknown }): void {
   const validate = webhookValidators[notification.typeWebhook as WebhookType];
   if (!validate)
     throw new ContractDriftError("a notification", [
