@@ -8,11 +8,15 @@ import { deliverWebhook, notificationExamples } from "../dist/testing.js";
 const USAGE = `Usage:
   green-api-partner send-webhook <example> --to URL [--token T]
   green-api-partner send-webhook --list
+  green-api-partner sandbox --help
 
 Sends the spec's named notification example to URL as GREEN-API does: POST,
 Content-Type: application/json; charset=utf-8, Authorization: Bearer <webhookUrlToken>.
 The token is read from GREEN_API_WEBHOOK_TOKEN; --token works too, but a command line is
 visible to every user of the machine (ps). With neither, no Authorization header is sent.`;
+
+// green-api-partner sandbox ...: a stateful GREEN-API on loopback (its own options: sandbox --help).
+if (process.argv[2] === "sandbox") await (await import("../dist/sandbox/cli.js")).main(process.argv.slice(3));
 
 function fail(message, code = 2) {
   console.error(`green-api-partner: ${message}`);

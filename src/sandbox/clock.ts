@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // The sandbox's time: every timer of the sandbox goes through one scheduler, on a manual clock
 // (nothing moves until `advance(ms)`) or the real one. Hand-written rather than
 // @sinonjs/fake-timers: its `tickAsync` flushes microtasks only, while a sandbox timer starts real

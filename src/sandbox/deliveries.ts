@@ -75,6 +75,7 @@ export class NotificationQueue {
     private readonly durations: () => DeliveryDurations,
     private readonly send: () => Post,
     private readonly stopped: () => boolean,
+    private readonly onAttempt: (record: DeliveryRecord, attempt: DeliveryAttempt) => void = () => {},
   ) {}
 
   /** Adds a notification at the tail and starts delivering it (or hands it to a waiting receiveNotification). */
@@ -125,6 +126,7 @@ export class NotificationQueue {
       attempt.error = reasonOf(error);
     }
     this.delivering = false;
+    this.onAttempt(head, attempt);
     if (attempt.status === 200) {
       if (this.items[0] === head) this.items.shift();
       head.outcome = "delivered";

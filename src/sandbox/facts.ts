@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // What the sandbox knows about GREEN-API, read from generated/ (never a second copy): the
 // settings and their defaults, the states, the error bodies (the spec's named examples), and the
 // contract checks every answer and notification goes through.

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // The sandbox's HTTP face (node:http on 127.0.0.1): GREEN-API's paths and methods from
 // generated/operations.js, each request checked as the Prism mock checks it (a bad one gets the
 // spec's 400), each 200 answer checked by the operation's validator (a drift is a 500 naming the

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // startSandbox: a stateful GREEN-API on 127.0.0.1 for a partner's integration tests. Instances
 // are created, listed, linked, messaged and deleted; their states move on the sandbox's clock;
 // the notifications their settings turn on are POSTed to their webhookUrl, resent as GREEN-API
@@ -28,7 +29,8 @@ import { SandboxControlError, type SandboxDurations, SandboxState, greenApiTime 
 
 export { SandboxControlError, type SandboxDurations, type DeliveryRecord };
 export { ContractDriftError } from "./facts.js";
-export type { DeliveryAttempt } from "./deliveries.js";
+import type { DeliveryAttempt } from "./deliveries.js";
+export type { DeliveryAttempt };
 
 /** The sandbox's own durations on the manual clock: a new instance is ready to link after 2 minutes of sandbox time. */
 export const defaultDurations: SandboxDurations = {
@@ -51,6 +53,8 @@ export interface SandboxOptions {
   durations?: Partial<SandboxDurations> | undefined;
   /** The messenger of the instances it creates (`whatsapp` by default; `v3` is MAX, `telegram`). */
   typeInstance?: string | undefined;
+  /** Hears every delivery attempt once it was answered (or failed): for a log. */
+  onDelivery?: ((record: DeliveryRecord, attempt: DeliveryAttempt) => void) | undefined;
 }
 
 /** An instance as `instances()` shows it (tokens included: they are the sandbox's own, fake ones). */
@@ -141,6 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw new TypeError('startSandbox: clock must be "manual" or "real"');
   const clock: Clock = createClock(options.clock ?? "real", options.startTime);
   const state = new SandboxState(clock, durations, typeInstance);
+  if (options.onDelivery) state.onAttempt = options.onDelivery;
   const sandbox = sandboxApi(state, tokens[0]!);
   const sockets = new Set<Socket>();
   const server = createServer(

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // A real QR code as a PNG, for the sandbox's `qr` answers: the module matrix from @paulmillr/qr
 // (no dependencies; it also decodes, which the tests use), written as a greyscale PNG with
 // node:zlib, since that library writes GIF and SVG only and a PNG of a 1-bit matrix is one

@@ -1,10 +1,18 @@
+/// <reference types="node" />
 // The sandbox's state and behaviour, with no HTTP: instances, their settings and states on the
 // sandbox's clock, their notification queues, and the verbs of a phone and a contact. The HTTP
 // face (http.ts) and startSandbox (index.ts) sit on top.
 import { randomBytes } from "node:crypto";
 import { validateIdInstance } from "../../generated/validators.js";
 import type { Clock, Timer } from "./clock.js";
-import { type DeliveryDurations, type DeliveryRecord, NotificationQueue, type Post, post } from "./deliveries.js";
+import {
+  type DeliveryAttempt,
+  type DeliveryDurations,
+  type DeliveryRecord,
+  NotificationQueue,
+  type Post,
+  post,
+} from "./deliveries.js";
 import {
   type WebhookType,
   checkNotification,
@@ -62,6 +70,8 @@ export class SandboxState {
   private nextReceipt = 1;
   stopped = false;
   send: Post = post;
+  /** Hears every delivery attempt once answered (the command line prints them). */
+  onAttempt: (record: DeliveryRecord, attempt: DeliveryAttempt) => void = () => {};
 
   constructor(
     readonly clock: Clock,
@@ -92,6 +102,7 @@ export class SandboxState {
       () => this.durations,
       () => this.send,
       () => this.stopped,
+      (record, attempt) => this.onAttempt(record, attempt),
     );
     this.instances.set(instance.idInstance, instance);
     // Creation is not reported: the contract says no notification tells of it (poll the state).
@@ -173,7 +184,7 @@ export class SandboxState {
   link(instance: SandboxInstance, phone?: number) {
     if (instance.state !== "notAuthorized")
       throw new SandboxControlError(
-        `instance ${instance.idInstance} is ${instance.state === null ? "still being created" : instance.state}: a phone links only while it is notAuthorized (advance the clock, or log out first)`,
+        `instance ${instance.idInstance} is ${instance.state === null ? "still being created" : instance.state}: a phone links only while it is notAuthorized (wait until it is, or log out first)`,
       );
     const number = phone ?? instance.pairingPhone ?? 79001234567;
     instance.wid = `${number}@c.us`;
