@@ -98,7 +98,14 @@ async function verb(positionals: string[], values: Record<string, string | boole
     return 1;
   }
   const text = await answer.text();
-  (answer.ok ? console.log : console.error)(text);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (answer.ok) console.log(json === undefined ? text : JSON.stringify(json, null, 2));
+  else console.error(`green-api-partner: ${(json as { error?: string } | undefined)?.error ?? text}`);
   return answer.ok ? 0 : 1;
 }
 

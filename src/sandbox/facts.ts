@@ -20,8 +20,14 @@ interface Schema {
   properties?: Record<string, Schema>;
 }
 
+interface Parameter {
+  name: string;
+  in: string;
+  schema?: Schema;
+}
 const spec = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
   components: { schemas: Record<string, Schema> };
+  paths: Record<string, Record<string, { operationId?: string; parameters?: Parameter[] }>>;
 };
 const schemas = spec.components.schemas;
 
@@ -44,6 +50,15 @@ export const extraSettingDefaults: Record<string, unknown> = Object.fromEntries(
       schema.$ref?.endsWith("/YesNo") ? "no" : schema.type === "string" ? "" : undefined,
     ]),
 );
+
+/** A query parameter's default in the spec (receiveNotification's `receiveTimeout`), or undefined. */
+export function queryDefault(operationId: string, name: string): unknown {
+  for (const item of Object.values(spec.paths))
+    for (const operation of Object.values(item))
+      if (operation?.operationId === operationId)
+        return operation.parameters?.find((p) => p.in === "query" && p.name === name)?.schema?.default;
+  return undefined;
+}
 
 /** The states this contract knows (InstanceStateKnown), which `setState` accepts. */
 export const knownStates: readonly string[] = schemas.InstanceStateKnown!.enum!;

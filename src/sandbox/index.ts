@@ -8,17 +8,7 @@ import { type Server, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { partnerTokenRule } from "../../generated/operations.js";
 import { validatePartnerToken } from "../../generated/validators.js";
-import * as generatedWebhooks from "../../generated/webhooks.js";
-// TEMP until helper FACTS' webhookDelivery lands on main (then: import { webhookDelivery }).
-const webhookDelivery = (
-  generatedWebhooks as unknown as {
-    webhookDelivery?: { answerWithinMs: number; resendAfterMs: number; keptForMs: number };
-  }
-).webhookDelivery ?? {
-  answerWithinMs: 180000,
-  resendAfterMs: 60000,
-  keptForMs: 86400000,
-};
+import { webhookDelivery } from "../../generated/webhooks.js";
 import { type Clock, createClock } from "./clock.js";
 import type { DeliveryRecord } from "./deliveries.js";
 import { knownTypeInstances } from "./facts.js";

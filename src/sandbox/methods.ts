@@ -4,6 +4,7 @@
 // not document it), an instance still starting 400.
 import type { Answer, Call, Serve } from "./http.js";
 import { exampleAnswer } from "./http.js";
+import { queryDefault } from "./facts.js";
 import { qrPng } from "./qr.js";
 import { type SandboxInstance, type SandboxState, greenApiTime } from "./state.js";
 
@@ -48,7 +49,7 @@ function instanceMethods(state: SandboxState): Record<string, InstanceMethod> {
       return ok({ isReboot: true });
     },
     async receiveNotification(instance, { query }) {
-      const seconds = typeof query.receiveTimeout === "number" ? query.receiveTimeout : 5;
+      const seconds = (query.receiveTimeout ?? queryDefault("receiveNotification", "receiveTimeout")) as number;
       const record = await instance.queue.receive(seconds * 1000);
       return ok(record ? { receiptId: record.receiptId, body: record.notification } : null);
     },
