@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Operation } from "../executor.js";
 import { ContractDriftError, type OperationId, example, mustMatch, operations, validPathValue } from "./facts.js";
+import { type NamedExample, examples } from "../../generated/examples.js";
 import { validatePartnerError } from "../../generated/validators.js";
 import { SandboxControlError } from "./state.js";
 
@@ -50,15 +51,16 @@ function route(method: string, pathname: string) {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body's bytes, or undefined past `limit`. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
@@ -74,18 +76,53 @@ function queryOf(url: URL): Record<string, unknown> {
   );
 }
 
-/** Whether the request keeps the contract: path values, query, body (as mockFetch and Prism judge it). */
-function valid(op: Call["op"], path: Record<string, string>, query: Record<string, unknown>, text: string) {
-  if (!Object.entries(path).every(([name, value]) => validPathValue(name, value))) return { ok: false as const };
-  const facts = op as Call["op"] & { queryParams?: string[]; validateQuery?: Call["op"]["validateSuccess"] };
-  if (facts.validateQuery && !facts.validateQuery(query)) return { ok: false as const };
-  if (!op.validateRequest) return { ok: true as const, body: undefined };
-  try {
-    const body: unknown = JSON.parse(text);
-    return op.validateRequest(body) ? { ok: true as const, body } : { ok: false as const };
-  } catch {
-    return { ok: false as const };
+/** The operation facts of the sending contract (a multipart body's file field and limit), where it has them. */
+type Facts = Call["op"] & {
+  validateQuery?: Call["op"]["validateSuccess"];
+  requestMediaType?: string | null;
+  fileField?: string;
+  maxFileBytes?: number;
+};
+
+/** A multipart body as an object of its text fields, and its file (a Blob), as the client sends sendFileByUpload. */
+async function formOf(op: Facts, req: IncomingMessage, bytes: Buffer) {
+  const type = String(req.headers["content-type"] ?? "");
+  if (!type.startsWith("multipart/form-data")) return undefined;
+  const form = await new Response(new Uint8Array(bytes), { headers: { "Content-Type": type } }).formData();
+  const fields: Record<string, string> = {};
+  let file: Blob | undefined;
+  for (const [name, value] of form as unknown as Iterable<[string, string | Blob]>)
+    if (name === op.fileField && typeof value !== "string") file = value;
+    else if (typeof value === "string") fields[name] = value;
+    else return undefined;
+  if (!file || file.size > (op.maxFileBytes ?? Infinity)) return undefined;
+  return { fields, file };
+}
+
+/** The request's body, parsed and checked against the contract (as mockFetch and Prism judge it), or `bad`. */
+async function bodyOf(op: Facts, req: IncomingMessage, bytes: Buffer): Promise<{ body: unknown } | "bad"> {
+  if (!op.validateRequest) return { body: undefined };
+  if (op.requestMediaType === "multipart/form-data") {
+    const form = await formOf(op, req, bytes).catch(() => undefined);
+    return form && op.validateRequest(form.fields) ? { body: { ...form.fields, [op.fileField!]: form.file } } : "bad";
   }
+  try {
+    const body: unknown = JSON.parse(bytes.toString("utf8"));
+    return op.validateRequest(body) ? { body } : "bad";
+  } catch {
+    return "bad";
+  }
+}
+
+/** The spec's answer to a request that breaks the contract: `badRequest`, or the operation's first validation 400. */
+function badRequest(operationId: OperationId) {
+  const named = examples[operationId] as Record<string, NamedExample>;
+  const candidates = Object.values(named).filter((e) => e.status === 400 && e.mediaType.includes("json"));
+  return (
+    named.badRequest ??
+    candidates.find((e) => /validation/i.test(String((e.value as { description?: unknown }).description))) ??
+    candidates[0]!
+  );
 }
 
 /**
@@ -95,30 +132,36 @@ function valid(op: Call["op"], path: Record<string, string>, query: Record<strin
 export function listener(serve: Serve, control: Control, onDrift: (error: Error) => void) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sandbox");
-    const text = await readBody(req);
-    if (text === undefined) return send(res, 413, { error: "request body too large" });
+    const found = route(req.method ?? "GET", url.pathname);
+    const limit = MAX_BODY + ((found?.op as Facts | undefined)?.maxFileBytes ?? 0);
+    const bytes = await readBody(req, limit);
+    if (bytes === undefined) return send(res, 413, { error: "request body too large" });
     try {
       if (url.pathname.startsWith("/_sandbox/")) {
         const verb = url.pathname.slice("/_sandbox/".length).split("/").map(decodeURIComponent);
         let body: unknown;
         try {
-          body = text ? JSON.parse(text) : {};
+          body = bytes.length ? JSON.parse(bytes.toString("utf8")) : {};
         } catch {
           return send(res, 400, { error: "the body must be JSON" });
         }
         return send(res, 200, (await control(verb, req.method ?? "GET", body)) ?? {});
       }
-      const found = route(req.method ?? "GET", url.pathname);
       if (!found) return send(res, 404, { error: `no GREEN-API method at ${req.method} ${url.pathname}` });
+      const op = found.op as Facts;
       const query = queryOf(url);
-      const checked = valid(found.op, found.path, query, text);
-      if (!checked.ok) {
-        const bad = example(found.op.operationId, "badRequest");
+      const parsed =
+        Object.entries(found.path).every(([name, value]) => validPathValue(name, value)) &&
+        !(op.validateQuery && !op.validateQuery(query))
+          ? await bodyOf(op, req, bytes)
+          : "bad";
+      if (parsed === "bad") {
+        const bad = badRequest(op.operationId);
         return send(res, bad.status, bad.value);
       }
-      const answer = await serve({ op: found.op, path: found.path, query, body: checked.body });
-      if (answer.failure) mustMatch(validatePartnerError, answer.body, `the ${found.op.operationId} failure`);
-      else mustMatch(found.op.validateSuccess, answer.body, `the ${found.op.operationId} answer`);
+      const answer = await serve({ op: found.op, path: found.path, query, body: parsed.body });
+      if (answer.failure) mustMatch(validatePartnerError, answer.body, `the ${op.operationId} failure`);
+      else mustMatch(op.validateSuccess, answer.body, `the ${op.operationId} answer`);
       return send(res, answer.status, answer.body);
     } catch (error) {
       if (error instanceof SandboxControlError) return send(res, 400, { error: error.message });

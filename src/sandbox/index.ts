@@ -14,6 +14,7 @@ import type { DeliveryRecord } from "./deliveries.js";
 import { knownTypeInstances } from "./facts.js";
 import { listener } from "./http.js";
 import { serveFrom } from "./methods.js";
+import { Sending } from "./sending.js";
 import { controlFrom } from "./control.js";
 import { SandboxControlError, type SandboxDurations, SandboxState, greenApiTime } from "./state.js";
 
@@ -28,6 +29,7 @@ export const defaultDurations: SandboxDurations = {
   startingMs: 60_000,
   qrRefreshMs: 20_000,
   ...webhookDelivery,
+  queueKeptForMs: webhookDelivery.keptForMs,
 };
 
 export interface SandboxOptions {
@@ -136,16 +138,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock: Clock = createClock(options.clock ?? "real", options.startTime);
   const state = new SandboxState(clock, durations, typeInstance);
   if (options.onDelivery) state.onAttempt = options.onDelivery;
-  const sandbox = sandboxApi(state, tokens[0]!);
+  const sending = new Sending(state);
+  const sandbox = sandboxApi(state, sending, tokens[0]!);
   const sockets = new Set<Socket>();
   const server = createServer(
-    listener(serveFrom(state, tokens), controlFrom(sandbox), (error) => clock.track(Promise.reject(error))),
+    listener(serveFrom(state, tokens, sending.methods()), controlFrom(sandbox), (error) =>
+      clock.track(Promise.reject(error)),
+    ),
   );
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  sandbox.url = await listen(server, options.port ?? 0);
+  sandbox.url = state.baseUrl = await listen(server, options.port ?? 0);
   sandbox.stop = async () => {
     state.stopped = true;
     state.reset();
@@ -157,17 +162,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /** The control verbs over the state (what a phone, a contact or GREEN-API itself does). */
-function sandboxApi(state: SandboxState, partnerToken: string): Sandbox {
+function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string): Sandbox {
   const { clock } = state;
   return {
     url: "",
     partnerToken,
     linkPhone: (idInstance, options = {}) => state.link(state.live(idInstance), options.phone),
     contactWrites: (idInstance, message) => state.contactWrites(state.live(idInstance), message),
-    contactReads(idInstance) {
-      state.live(idInstance);
-      throw new SandboxControlError("contactReads needs the sending methods, which this sandbox does not serve yet");
-    },
+    contactReads: (idInstance, idMessage) => sending.contactReads(state.live(idInstance), idMessage),
     setState: (idInstance, value) => state.setState(state.live(idInstance), value),
     advance: (ms) => clock.advance(ms),
     waitForDeliveries: () => clock.idle(),

@@ -30,6 +30,8 @@ export interface SandboxDurations extends DeliveryDurations {
   startingMs: number;
   /** qr answers a new code this often (WhatsApp: every 20 s). */
   qrRefreshMs: number;
+  /** How long a send waits in the outgoing queue at most (GREEN-API: a day, as long as it keeps a notification). */
+  queueKeptForMs: number;
 }
 
 /** One instance as the sandbox holds it. */
@@ -70,6 +72,13 @@ export class SandboxState {
   private nextReceipt = 1;
   stopped = false;
   send: Post = post;
+  /** Run after every change of state (sending drains its queue once authorized). */
+  readonly afterMove: Array<(instance: SandboxInstance) => void> = [];
+  /** Run for every message a contact writes (sending keeps it in the journal). */
+  readonly afterIncoming: Array<(instance: SandboxInstance, idMessage: string, chatId: string, text: string) => void> =
+    [];
+  /** The sandbox's base URL (for URLs it makes, such as an uploaded file's). */
+  baseUrl = "";
   /** Hears every delivery attempt once answered (the command line prints them). */
   onAttempt: (record: DeliveryRecord, attempt: DeliveryAttempt) => void = () => {};
 
@@ -169,6 +178,7 @@ export class SandboxState {
     if (instance.state === state) return;
     instance.state = state;
     this.notify(instance, "stateInstanceChanged", { stateInstance: state });
+    for (const hook of this.afterMove) hook(instance);
   }
 
   /** reboot and setSettings: `starting`, then back to `authorized` (a phone is linked) or `notAuthorized`. */
@@ -260,6 +270,7 @@ export class SandboxState {
       senderData: { chatId, chatName: String(senderName), sender: chatId, senderName: String(senderName) },
       messageData: { typeMessage: "textMessage", textMessageData: { textMessage: text } },
     });
+    for (const hook of this.afterIncoming) hook(instance, idMessage, chatId, text);
     return { idMessage };
   }
 
