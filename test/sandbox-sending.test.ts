@@ -122,7 +122,10 @@ describe.skipIf(!hasSending)("sending through the sandbox", () => {
   it("refuses a send while not authorized, and holds the queue while the phone is away", async () => {
     const { call, instance, idInstance } = await linked(500, false);
     const refused = await call("sendMessage", { chatId: BOB, message: "hello" });
-    expect(refused).toEqual({ status: 400, body: examples.sendMessage.notAuthorizedToSend.value });
+    expect(refused).toEqual({
+      status: 400,
+      body: (examples as Record<string, Record<string, { value: unknown }>>).sendMessage!.notAuthorizedToSend!.value,
+    });
     sandbox.linkPhone(idInstance);
     await call("sendMessage", { chatId: BOB, message: "one" }); // goes at once
     await call("sendMessage", { chatId: BOB, message: "two" }); // waits 500 ms
