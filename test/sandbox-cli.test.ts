@@ -31,6 +31,8 @@ beforeAll(async () => {
     outfile,
     packages: "external",
     logLevel: "silent",
+    // generated/validators.js requires Ajv's runtime helpers: give the ESM bundle a require.
+    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
     plugins: [
       {
         name: "src",

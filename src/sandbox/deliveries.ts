@@ -1,7 +1,10 @@
+/// <reference types="node" />
 // Each instance's notification queue, as GREEN-API keeps it: one FIFO per instance, POSTed one at
 // a time to `webhookUrl` with `Authorization: Bearer <webhookUrlToken>`; anything but a 200 is
 // sent again after the resend pause, and the later ones wait (head-of-line); each is kept for
 // `keptForMs`. With `webhookUrl` "" the queue waits for receiveNotification/deleteNotification.
+import http from "node:http";
+import https from "node:https";
 import type { Clock, Timer } from "./clock.js";
 
 /** One attempt to deliver a notification: its HTTP status, or why there was none. */
@@ -45,20 +48,42 @@ export interface DeliveryDurations {
 /** POSTs a notification; resolves with the HTTP status. Replaceable for the bench. */
 export type Post = (url: string, body: string, token: string, signal: AbortSignal) => Promise<number>;
 
-export const post: Post = async (url, body, token, signal) => {
-  const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
-  // "" means no token (createInstance's description): no header then.
-  if (token !== "") headers.Authorization = `Bearer ${token}`;
-  const answer = await fetch(url, { method: "POST", headers, body, signal, redirect: "manual" });
-  await answer.body?.cancel();
-  return answer.status;
-};
+/** Keep-alive agents: an instance's notifications go one after another to the same receiver. */
+const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+
+/**
+ * POSTs with node:http(s) rather than fetch: a third of the CPU per delivery, which counts at
+ * thousands of notifications a second. No redirect is followed (anything but 200 is resent).
+ */
+export const post: Post = (url, body, token, signal) =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const client = target.protocol === "https:" ? https : target.protocol === "http:" ? http : undefined;
+    if (!client) return reject(Object.assign(new Error("webhookUrl is not http(s)"), { name: "InvalidUrl" }));
+    const headers: Record<string, string | number> = {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(body),
+    };
+    // "" means no token (createInstance's description): no header then.
+    if (token !== "") headers.Authorization = `Bearer ${token}`;
+    const request = client.request(
+      target,
+      { method: "POST", headers, signal, agent: agents[target.protocol as "http:" | "https:"] },
+      (answer) => {
+        answer.resume();
+        answer.on("end", () => resolve(answer.statusCode ?? 0));
+        answer.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
 
 /** Why an attempt failed, in a few words (never the URL's secrets: only the error's code or name). */
 function reasonOf(error: unknown): string {
-  const e = error as { name?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === "TimeoutError") return "no answer in time";
-  return e?.cause?.code ?? e?.name ?? "error";
+  const e = error as { name?: string; code?: string; cause?: { name?: string } };
+  if (e?.name === "AbortError" || e?.cause?.name === "TimeoutError") return "no answer in time";
+  return e?.code ?? e?.name ?? "error";
 }
 
 export class NotificationQueue {
