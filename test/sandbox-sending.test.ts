@@ -172,10 +172,11 @@ describe.skipIf(!hasSending)("sending through the sandbox", () => {
     await call("setSettings", { outgoingWebhook: "no" });
     await sandbox.advance(startingMs);
     await call("sendMessage", { chatId: BOB, message: "too late" });
-    sandbox.setState(idInstance, "sleepMode");
-    await sandbox.advance(queueKeptForMs);
-    sandbox.setState(idInstance, "authorized");
-    await sandbox.waitForDeliveries();
+    sandbox.setState(idInstance, "sleepMode"); // held: the phone is away
+    await sandbox.advance(queueKeptForMs - 1);
+    expect((await call("showMessagesQueue")).body).toHaveLength(1);
+    await sandbox.advance(1);
+    expect((await call("showMessagesQueue")).body).toEqual([]);
     expect(alwaysSent).toContain("failed");
     expect(statuses().at(-1)).toBe("failed");
     expect(statuses()).not.toContain("read");

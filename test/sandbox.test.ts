@@ -260,6 +260,18 @@ describe("deliveries", () => {
     expect((await waiting).data).toBeNull();
     expect(receiver.received).toEqual([]);
   });
+  it("drops a polled notification nobody received within keptForMs", async () => {
+    const { instance, idInstance } = await readyInstance({ webhookUrl: "" });
+    sandbox.linkPhone(idInstance);
+    await sandbox.advance(keptForMs - 1);
+    expect(sandbox.deliveries()[0]).toMatchObject({ outcome: "pending" });
+    await sandbox.advance(1);
+    expect(sandbox.deliveries()[0]).toMatchObject({ outcome: "expired" });
+    const waiting = instance.receiveNotification({ receiveTimeout: 5 });
+    while (!sandbox.instances()[0]!.receiving) await new Promise((resolve) => setImmediate(resolve));
+    await sandbox.advance(5_000);
+    expect((await waiting).data).toBeNull();
+  });
 });
 
 describe("GREEN-API's failures, and the contract", () => {

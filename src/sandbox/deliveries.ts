@@ -112,7 +112,7 @@ export class NotificationQueue {
   }
 
   /** Drops what has been kept past `keptForMs`. */
-  private expire() {
+  expire() {
     const now = this.clock.now();
     while (this.items.length && now - this.items[0]!.madeAt >= this.durations().keptForMs)
       this.items.shift()!.outcome = "expired";

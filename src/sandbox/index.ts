@@ -133,6 +133,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tokens = tokensOf(options.partnerToken);
   const durations = durationsOf(options.durations);
   const typeInstance = options.typeInstance ?? knownTypeInstances[0]!;
+  if (typeof typeInstance !== "string" || typeInstance === "")
+    throw new TypeError(`startSandbox: typeInstance must be a messenger's name (${knownTypeInstances.join(", ")})`);
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port < 65536))
+    throw new TypeError("startSandbox: port must be a whole number from 0 to 65535 (0: any free port)");
   if (options.clock !== undefined && options.clock !== "manual" && options.clock !== "real")
     throw new TypeError('startSandbox: clock must be "manual" or "real"');
   const clock: Clock = createClock(options.clock ?? "real", options.startTime);
@@ -173,7 +177,10 @@ function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string)
     setState: (idInstance, value) => state.setState(state.live(idInstance), value),
     advance: (ms) => clock.advance(ms),
     waitForDeliveries: () => clock.idle(),
-    deliveries: () => state.records.map((record) => ({ ...record, attempts: [...record.attempts] })),
+    deliveries() {
+      for (const instance of state.instances.values()) instance.queue.expire();
+      return state.records.map((record) => ({ ...record, attempts: [...record.attempts] }));
+    },
     instances: () =>
       [...state.instances.values()].map((instance) => ({
         idInstance: instance.idInstance,

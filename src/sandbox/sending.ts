@@ -102,16 +102,23 @@ export class Sending {
     const box = outbox(instance);
     box.wake?.cancel();
     box.wake = undefined;
+    if (instance.timeDeleted !== undefined || this.state.stopped) return;
     const now = this.state.clock.now();
-    // A message waits at most a day (GREEN-API's sending-delay page), then fails.
-    while (box.queue.length && now - box.queue[0]!.queuedAt >= this.state.durations.queueKeptForMs)
+    const kept = this.state.durations.queueKeptForMs;
+    // A message waits at most a day (GREEN-API's sending-delay page), authorized or not, then fails.
+    while (box.queue.length && now - box.queue[0]!.queuedAt >= kept)
       this.fail(instance, box.queue.shift()!, "sandbox: not sent within a day (the queue keeps a message 24 hours)");
-    if (instance.state !== "authorized" || instance.timeDeleted !== undefined || !box.queue.length) return;
-    const head = box.queue[0]!;
+    const head = box.queue[0];
+    if (!head) return;
+    const expires = head.queuedAt + kept;
+    if (instance.state !== "authorized") {
+      box.wake = this.state.clock.at(expires, () => this.drain(instance));
+      return;
+    }
     const delay = Number(instance.settings.delaySendMessagesMilliseconds);
     const due = box.lastSentAt + (head.file ? Math.max(delay, FILE_DELAY_MS) : delay);
     if (due > now) {
-      box.wake = this.state.clock.at(due, () => this.drain(instance));
+      box.wake = this.state.clock.at(Math.min(due, expires), () => this.drain(instance));
       return;
     }
     box.queue.shift();

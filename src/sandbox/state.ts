@@ -196,6 +196,10 @@ export class SandboxState {
       throw new SandboxControlError(
         `instance ${instance.idInstance} is ${instance.state === null ? "still being created" : instance.state}: a phone links only while it is notAuthorized (wait until it is, or log out first)`,
       );
+    if (phone !== undefined && !(Number.isSafeInteger(phone) && phone > 0))
+      throw new SandboxControlError(
+        `phone must be the phone's number, digits only, as a number (79001234567), not ${JSON.stringify(phone)}`,
+      );
     const number = phone ?? instance.pairingPhone ?? 79001234567;
     instance.wid = `${number}@c.us`;
     this.moveTo(instance, "authorized");
