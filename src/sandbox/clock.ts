@@ -141,6 +141,20 @@ export function createClock(kind: "manual" | "real", start = Math.floor(Date.now
     );
   }
 
+  /** Waits until no tracked work runs (one more turn after, for what it scheduled). */
+  async function settle() {
+    do {
+      while (running.size) await Promise.all(running);
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (running.size);
+  }
+  /** Whether a timer is due now (a cancelled one at the top counts: runDue drops it). */
+  function dueNow() {
+    const top = heap.peek();
+    return Boolean(top && (top.cancelled || top.at <= now()));
+  }
+
+  let advancing = false;
   let pumping = false;
   /** Manual clock: a timer due already runs on the next turn, not inside the caller's stack. */
   function pumpSoon() {
@@ -167,22 +181,15 @@ export function createClock(kind: "manual" | "real", start = Math.floor(Date.now
       };
       heap.push(entry);
       if (kind === "real") arm();
-      else if (at <= manualNow) pumpSoon();
+      else if (at <= manualNow && !advancing) pumpSoon();
       return entry;
     },
     track,
     async idle() {
-      for (;;) {
+      do {
         runDue();
-        if (running.size) {
-          await Promise.all(running);
-          continue;
-        }
-        // One more turn: work that just settled may have scheduled a timer due now.
-        await new Promise((resolve) => setImmediate(resolve));
-        const top = heap.peek();
-        if (!running.size && !(top && (top.cancelled || top.at <= now()))) break;
-      }
+        await settle();
+      } while (dueNow());
       if (errors.length) {
         const [first] = errors;
         errors = [];
@@ -194,16 +201,21 @@ export function createClock(kind: "manual" | "real", start = Math.floor(Date.now
       if (!Number.isFinite(ms) || ms < 0) throw new TypeError("advance(ms): ms must be a number of milliseconds >= 0");
       const target = manualNow + ms;
       await clock.idle();
-      for (let top = heap.peek(); top; top = heap.peek()) {
-        if (top.cancelled) {
+      advancing = true;
+      try {
+        for (let top = heap.peek(); top; top = heap.peek()) {
+          if (top.cancelled) {
+            heap.pop();
+            continue;
+          }
+          if (top.at > target) break;
           heap.pop();
-          continue;
+          manualNow = Math.max(manualNow, top.at);
+          run(top);
+          await settle(); // its work (a delivery's round trip) ends before the next timer runs
         }
-        if (top.at > target) break;
-        heap.pop();
-        manualNow = Math.max(manualNow, top.at);
-        run(top);
-        await clock.idle();
+      } finally {
+        advancing = false;
       }
       manualNow = target;
       await clock.idle();
