@@ -45,8 +45,8 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (line === "heap") { globalThis.gc(); console.log(process.memoryUsage().heapUsed); }
   if (line === "report") {
     const undelivered = sandbox.deliveries().filter((r) => r.outcome !== "delivered").length;
-    console.log(JSON.stringify({ delivered, undelivered, latency, sentAt, rssMb: process.memoryUsage().rss / 1048576 }));
-    process.exit(0);
+    const report = JSON.stringify({ delivered, undelivered, latency, sentAt, rssMb: process.memoryUsage().rss / 1048576 });
+    process.stdout.write(report + "\\n", () => process.exit(0)); // exit only once the pipe took it all
   }
 }
 `;
