@@ -253,6 +253,7 @@ describe("deliveries", () => {
     const receiptId = received.data!.receiptId;
     expect((await instance.deleteNotification({ receiptId })).data).toEqual({ result: true });
     expect((await instance.deleteNotification({ receiptId })).data).toEqual({ result: false });
+    expect(sandbox.deliveries()[0]).toMatchObject({ receiptId, outcome: "received", attempts: [] });
     // Empty: answered null once receiveTimeout (seconds) passed on the sandbox's clock.
     const waiting = instance.receiveNotification({ receiveTimeout: 5 });
     while (!sandbox.instances()[0]!.receiving) await new Promise((resolve) => setImmediate(resolve));

@@ -201,7 +201,8 @@ export class SandboxState {
         `phone must be the phone's number, digits only, as a number (79001234567), not ${JSON.stringify(phone)}`,
       );
     const number = phone ?? instance.pairingPhone ?? 79001234567;
-    instance.wid = `${number}@c.us`;
+    // WhatsApp writes an account as `<number>@c.us`; MAX and Telegram as the bare number.
+    instance.wid = instance.typeInstance === "whatsapp" ? `${number}@c.us` : String(number);
     this.moveTo(instance, "authorized");
   }
 
