@@ -161,6 +161,16 @@ describe("the journey, with the package's client and receiver", () => {
     expect(webhookSettings.stateInstanceChanged).toEqual(["stateWebhook"]); // what the sandbox read
   });
 
+  it("creates an instance with every setting not given off, as GREEN-API does", async () => {
+    const partner = partnerOf();
+    const created = await partner.createInstance({ name: "bare" });
+    const settings = (await partner.instance(created.data!).getSettings()).data!;
+    expect(settings).toMatchObject({ wid: "", webhookUrl: "", webhookUrlToken: "", typeInstance: "whatsapp" });
+    const switches = Object.entries(settings).filter(([, value]) => value === "yes" || value === "no");
+    expect(switches.length).toBeGreaterThan(10);
+    expect(switches.filter(([, value]) => value === "yes")).toEqual([]);
+  });
+
   it("restarts on setSettings and reboot, reports both moves, and reads back what was set", async () => {
     const { instance, idInstance } = await readyInstance();
     sandbox.linkPhone(idInstance);

@@ -32,24 +32,33 @@ const spec = JSON.parse(readFileSync(new URL("../../generated/openapi.json", imp
 };
 const schemas = spec.components.schemas;
 
-/** createInstance's settings (no `name`), with the spec's default of each; yes/no settings default to "no". */
+/** A schema with its `$ref`s followed (the bundle refers to components by `#/components/schemas/Name`). */
+function resolved(schema: Schema): Schema {
+  const name = schema.$ref?.split("/").pop();
+  return name && schemas[name] ? { ...resolved(schemas[name]), ...schema, $ref: schema.$ref } : schema;
+}
+
+/** A setting's value when nobody set it: the spec's default, else off (`"no"`, or `""` for a text such as webhookUrl). */
+function offValue(schema: Schema): unknown {
+  if (schema.default !== undefined) return schema.default;
+  const full = resolved(schema);
+  if (full.default !== undefined) return full.default;
+  if (full.enum?.includes("no")) return "no";
+  return full.type === "string" ? "" : undefined;
+}
+
+/** createInstance's settings (no `name`), each at its default or off. */
 export const settingDefaults: Record<string, unknown> = Object.fromEntries(
   Object.entries(schemas.CreateInstanceRequest!.properties!)
     .filter(([name]) => name !== "name")
-    .map(([name, schema]) => [
-      name,
-      schema.default ?? (schema.$ref?.endsWith("/YesNo") ? "no" : schema.type === "string" ? "" : undefined),
-    ]),
+    .map(([name, schema]) => [name, offValue(schema)]),
 );
 
-/** setSettings' yes/no settings that createInstance does not take (`outgoingCallWebhook`, deprecated ones): off. */
+/** setSettings' settings that createInstance does not take (`outgoingCallWebhook`, deprecated ones): off. */
 export const extraSettingDefaults: Record<string, unknown> = Object.fromEntries(
   Object.entries(schemas.SetSettingsRequest!.properties!)
     .filter(([name]) => !(name in settingDefaults))
-    .map(([name, schema]) => [
-      name,
-      schema.$ref?.endsWith("/YesNo") ? "no" : schema.type === "string" ? "" : undefined,
-    ]),
+    .map(([name, schema]) => [name, offValue(schema)]),
 );
 
 /** A query parameter's default in the spec (receiveNotification's `receiveTimeout`), or undefined. */
