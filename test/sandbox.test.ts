@@ -323,6 +323,23 @@ describe("GREEN-API's failures, and the contract", () => {
     ).toThrow(/stateInstance is required/);
   });
 
+  it("never serves an answer the contract refuses: a 500 naming the field, and waitForDeliveries rejects", async () => {
+    // Year 10000: GREEN-API's time format (YYYY-MM-DDTHH:MM:SS) cannot write it.
+    const future = await startSandbox({ partnerToken: TOKEN, clock: "manual", startTime: Date.UTC(10_000, 0, 1) });
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: future.url, retry: false });
+      expect((await partner.createInstance({ name: "far" })).data).toBeDefined();
+      expect((await partner.getInstances()).error).toMatchObject({ kind: "http", status: 500 });
+      await expect(future.waitForDeliveries()).rejects.toThrow(
+        /getInstances answer breaks the contract: .*timeCreated/,
+      );
+      await partner.getInstances(); // a drift nobody awaits: stop() reports it
+      await expect(future.stop()).rejects.toThrow(/getInstances answer breaks the contract/);
+    } finally {
+      await future.stop().catch(() => {}); // reported above
+    }
+  });
+
   it("answers 500 with the violations, and fails the test, when an answer drifts from the contract", async () => {
     const { listener } = await import("../src/sandbox/http.js");
     const drifts: Error[] = [];

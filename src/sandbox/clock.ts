@@ -33,6 +33,8 @@ export interface Clock {
   advance(ms: number): Promise<void>;
   /** Cancels every timer (the clock can be used again). */
   clear(): void;
+  /** The errors timers and tracked work threw that no `idle()` reported yet; forgets them. */
+  failures(): unknown[];
 }
 
 /** A binary min-heap of timers by time, then by order of scheduling: 10,000 instances' timers stay cheap. */
@@ -219,6 +221,11 @@ export function createClock(kind: "manual" | "real", start = Math.floor(Date.now
       }
       manualNow = target;
       await clock.idle();
+    },
+    failures() {
+      const taken = errors;
+      errors = [];
+      return taken;
     },
     clear() {
       heap.clear();

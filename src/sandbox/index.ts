@@ -94,7 +94,7 @@ export interface Sandbox {
   now(): number;
   /** Forgets every instance and notification; the URL, tokens and clock stay. */
   reset(): void;
-  /** Stops the server and every timer. */
+  /** Stops the server and every timer; rejects with a contract drift no `advance`/`waitForDeliveries` reported. */
   stop(): Promise<void>;
 }
 
@@ -155,13 +155,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     socket.on("close", () => sockets.delete(socket));
   });
   sandbox.url = state.baseUrl = await listen(server, options.port ?? 0);
-  sandbox.stop = async () => {
-    state.stopped = true;
-    state.reset();
-    clock.clear();
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  let stopped: Promise<void> | undefined;
+  sandbox.stop = () =>
+    (stopped ??= (async () => {
+      state.stopped = true;
+      state.reset();
+      clock.clear();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A drift nobody awaited still fails the test that stops the sandbox.
+      const [unreported] = clock.failures();
+      if (unreported) throw unreported;
+    })());
   return sandbox;
 }
 
