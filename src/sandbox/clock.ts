@@ -85,154 +85,163 @@ class Heap {
   }
 }
 
-/** A clock: `"manual"` starts at `start` (default: now, whole seconds) and moves only by `advance`. */
-export function createClock(kind: "manual" | "real", start = Math.floor(Date.now() / 1000) * 1000): Clock {
-  const heap = new Heap();
-  const running = new Set<Promise<unknown>>();
-  let errors: unknown[] = [];
-  let manualNow = start;
-  let seq = 0;
-  let armed: ReturnType<typeof setTimeout> | undefined;
-  let armedAt = Infinity;
-  const now = kind === "manual" ? () => manualNow : () => Date.now();
+/** The scheduler behind both clocks; the real one arms a single setTimeout for its earliest timer. */
+class Scheduler implements Clock {
+  private readonly heap = new Heap();
+  private readonly running = new Set<Promise<unknown>>();
+  private errors: unknown[] = [];
+  private seq = 0;
+  private armed: ReturnType<typeof setTimeout> | undefined;
+  private armedAt = Infinity;
+  private advancing = false;
+  private pumping = false;
 
-  function track(work: Promise<unknown>) {
-    const settled: Promise<unknown> = work.then(
-      () => running.delete(settled),
-      (error: unknown) => {
-        running.delete(settled);
-        errors.push(error);
-      },
-    );
-    running.add(settled);
+  constructor(
+    readonly kind: "manual" | "real",
+    private manualNow: number,
+  ) {}
+
+  now(): number {
+    return this.kind === "manual" ? this.manualNow : Date.now();
   }
 
-  function run(entry: Entry) {
+  at(at: number, fn: () => unknown): Timer {
+    const entry: Entry = {
+      at,
+      seq: this.seq++,
+      fn,
+      cancelled: false,
+      cancel() {
+        entry.cancelled = true;
+      },
+    };
+    this.heap.push(entry);
+    if (this.kind === "real") this.arm();
+    else if (at <= this.manualNow && !this.advancing) this.pumpSoon();
+    return entry;
+  }
+
+  track(work: Promise<unknown>): void {
+    const settled: Promise<unknown> = work.then(
+      () => this.running.delete(settled),
+      (error: unknown) => {
+        this.running.delete(settled);
+        this.errors.push(error);
+      },
+    );
+    this.running.add(settled);
+  }
+
+  async idle(): Promise<void> {
+    do {
+      this.runDue();
+      await this.settle();
+    } while (this.dueNow());
+    const [first] = this.failures();
+    if (first !== undefined) throw first;
+  }
+
+  async advance(ms: number): Promise<void> {
+    if (this.kind !== "manual") throw new TypeError('advance(ms) needs a sandbox started with clock: "manual"');
+    if (!Number.isFinite(ms) || ms < 0) throw new TypeError("advance(ms): ms must be a number of milliseconds >= 0");
+    const target = this.manualNow + ms;
+    await this.idle();
+    this.advancing = true;
+    try {
+      for (let top = this.heap.peek(); top; top = this.heap.peek()) {
+        if (top.cancelled) {
+          this.heap.pop();
+          continue;
+        }
+        if (top.at > target) break;
+        this.heap.pop();
+        this.manualNow = Math.max(this.manualNow, top.at);
+        this.run(top);
+        await this.settle(); // its work (a delivery's round trip) ends before the next timer runs
+      }
+    } finally {
+      this.advancing = false;
+    }
+    this.manualNow = target;
+    await this.idle();
+  }
+
+  failures(): unknown[] {
+    const taken = this.errors;
+    this.errors = [];
+    return taken;
+  }
+
+  clear(): void {
+    this.heap.clear();
+    if (this.armed) clearTimeout(this.armed);
+    this.armed = undefined;
+    this.armedAt = Infinity;
+  }
+
+  private run(entry: Entry) {
     try {
       const result = entry.fn();
-      if (result instanceof Promise) track(result);
+      if (result instanceof Promise) this.track(result);
     } catch (error) {
-      errors.push(error);
+      this.errors.push(error);
     }
+  }
+
+  /** Whether a timer is due now (a cancelled one at the top counts: runDue drops it). */
+  private dueNow() {
+    const top = this.heap.peek();
+    return Boolean(top && (top.cancelled || top.at <= this.now()));
   }
 
   /** Runs every timer due by now (both clocks); the real clock then re-arms for the next one. */
-  function runDue() {
-    for (let top = heap.peek(); top && (top.cancelled || top.at <= now()); top = heap.peek()) {
-      heap.pop();
-      if (!top.cancelled) run(top);
+  private runDue() {
+    for (let top = this.heap.peek(); top && (top.cancelled || top.at <= this.now()); top = this.heap.peek()) {
+      this.heap.pop();
+      if (!top.cancelled) this.run(top);
     }
-    if (kind === "real") arm();
+    if (this.kind === "real") this.arm();
   }
 
-  function arm() {
-    const next = heap.peek();
+  /** Waits until no tracked work runs (and one more turn, for what it scheduled). */
+  private async settle() {
+    do {
+      while (this.running.size) await Promise.all(this.running);
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (this.running.size);
+  }
+
+  /** Real clock: one setTimeout, for the earliest timer. */
+  private arm() {
+    const next = this.heap.peek();
     const at = next ? next.at : Infinity;
-    if (at === armedAt) return;
-    if (armed) clearTimeout(armed);
-    armed = undefined;
-    armedAt = at;
+    if (at === this.armedAt) return;
+    if (this.armed) clearTimeout(this.armed);
+    this.armed = undefined;
+    this.armedAt = at;
     if (at === Infinity) return;
-    armed = setTimeout(
+    this.armed = setTimeout(
       () => {
-        armed = undefined;
-        armedAt = Infinity;
-        runDue();
+        this.armed = undefined;
+        this.armedAt = Infinity;
+        this.runDue();
       },
       Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS),
     );
   }
 
-  /** Waits until no tracked work runs (one more turn after, for what it scheduled). */
-  async function settle() {
-    do {
-      while (running.size) await Promise.all(running);
-      await new Promise((resolve) => setImmediate(resolve));
-    } while (running.size);
-  }
-  /** Whether a timer is due now (a cancelled one at the top counts: runDue drops it). */
-  function dueNow() {
-    const top = heap.peek();
-    return Boolean(top && (top.cancelled || top.at <= now()));
-  }
-
-  let advancing = false;
-  let pumping = false;
   /** Manual clock: a timer due already runs on the next turn, not inside the caller's stack. */
-  function pumpSoon() {
-    if (pumping) return;
-    pumping = true;
+  private pumpSoon() {
+    if (this.pumping) return;
+    this.pumping = true;
     setImmediate(() => {
-      pumping = false;
-      runDue();
+      this.pumping = false;
+      this.runDue();
     });
   }
+}
 
-  const clock: Clock = {
-    kind,
-    now,
-    at(at, fn) {
-      const entry: Entry = {
-        at,
-        seq: seq++,
-        fn,
-        cancelled: false,
-        cancel() {
-          entry.cancelled = true;
-        },
-      };
-      heap.push(entry);
-      if (kind === "real") arm();
-      else if (at <= manualNow && !advancing) pumpSoon();
-      return entry;
-    },
-    track,
-    async idle() {
-      do {
-        runDue();
-        await settle();
-      } while (dueNow());
-      if (errors.length) {
-        const [first] = errors;
-        errors = [];
-        throw first;
-      }
-    },
-    async advance(ms) {
-      if (kind !== "manual") throw new TypeError('advance(ms) needs a sandbox started with clock: "manual"');
-      if (!Number.isFinite(ms) || ms < 0) throw new TypeError("advance(ms): ms must be a number of milliseconds >= 0");
-      const target = manualNow + ms;
-      await clock.idle();
-      advancing = true;
-      try {
-        for (let top = heap.peek(); top; top = heap.peek()) {
-          if (top.cancelled) {
-            heap.pop();
-            continue;
-          }
-          if (top.at > target) break;
-          heap.pop();
-          manualNow = Math.max(manualNow, top.at);
-          run(top);
-          await settle(); // its work (a delivery's round trip) ends before the next timer runs
-        }
-      } finally {
-        advancing = false;
-      }
-      manualNow = target;
-      await clock.idle();
-    },
-    failures() {
-      const taken = errors;
-      errors = [];
-      return taken;
-    },
-    clear() {
-      heap.clear();
-      if (armed) clearTimeout(armed);
-      armed = undefined;
-      armedAt = Infinity;
-    },
-  };
-  return clock;
+/** A clock: `"manual"` starts at `start` (default: now, whole seconds) and moves only by `advance`. */
+export function createClock(kind: "manual" | "real", start = Math.floor(Date.now() / 1000) * 1000): Clock {
+  return new Scheduler(kind, start);
 }
