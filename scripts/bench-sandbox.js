@@ -157,24 +157,31 @@ async function measure({ instances: count, rate, seconds }) {
   }
 }
 
-/** Bundles the sandbox from src/ two levels below the root (it reads ../../generated/openapi.json). */
-async function sandboxModule() {
+/**
+ * Bundles `entry` (src/ TypeScript) for Node into node_modules/.cache/`name`: two levels below the
+ * root, as dist/sandbox/ is (the sandbox reads ../../generated/openapi.json); packages stay
+ * external. `plugins` may map dist/ imports to src/ (the bin). Returns the file's path.
+ */
+export async function bundleForNode(entry, name, plugins = []) {
   const dir = join(root, "node_modules/.cache");
   mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, "bench-sandbox.mjs");
+  const outfile = join(dir, name);
   await build({
-    entryPoints: [join(root, "src/sandbox/index.ts")],
+    entryPoints: [join(root, entry)],
     bundle: true,
     platform: "node",
     format: "esm",
     outfile,
     packages: "external",
     logLevel: "silent",
+    plugins,
     // generated/validators.js requires Ajv's runtime helpers: give the ESM bundle a require.
     banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
   });
-  return pathToFileURL(outfile).href;
+  return outfile;
 }
+
+const sandboxModule = async () => pathToFileURL(await bundleForNode("src/sandbox/index.ts", "bench-sandbox.mjs")).href;
 
 export async function sandboxFigures({ quick = false } = {}) {
   return measure({ instances: quick ? 2_000 : 10_000, rate: 1_000, seconds: quick ? 3 : 10 });

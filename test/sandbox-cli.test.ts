@@ -5,13 +5,13 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build } from "esbuild";
+import type { PluginBuild } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleForNode } from "../scripts/bench-sandbox.js";
 import { createPartnerClient } from "../src/index.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-// Two levels below the root, as dist/sandbox/ is: the sandbox reads ../../generated/openapi.json.
-const outfile = join(root, "node_modules/.cache/green-api-partner-sandbox-cli.mjs");
+let outfile = "";
 const TOKEN = "gac.sandbox-cli-test";
 
 let child: ChildProcess;
@@ -23,26 +23,16 @@ const run = (args: string[]) =>
   );
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(root, "bin/green-api-partner.js")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    packages: "external",
-    logLevel: "silent",
-    // generated/validators.js requires Ajv's runtime helpers: give the ESM bundle a require.
-    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
-    plugins: [
-      {
-        name: "src",
-        setup(b) {
-          b.onResolve({ filter: /dist\/testing\.js$/ }, () => ({ path: join(root, "src/testing.ts") }));
-          b.onResolve({ filter: /dist\/sandbox\/cli\.js$/ }, () => ({ path: join(root, "src/sandbox/cli.ts") }));
-        },
+  // The bin, with dist/ imports read from src/ (no build needed).
+  outfile = await bundleForNode("bin/green-api-partner.js", "green-api-partner-sandbox-cli.mjs", [
+    {
+      name: "src",
+      setup(b: PluginBuild) {
+        b.onResolve({ filter: /dist\/testing\.js$/ }, () => ({ path: join(root, "src/testing.ts") }));
+        b.onResolve({ filter: /dist\/sandbox\/cli\.js$/ }, () => ({ path: join(root, "src/sandbox/cli.ts") }));
       },
-    ],
-  });
+    },
+  ]);
   child = spawn("node", [outfile, "sandbox", "--port", "0", "--partner-token", TOKEN, "--creating-ms", "3600000"]);
   let output = "";
   url = await new Promise<string>((resolve, reject) => {

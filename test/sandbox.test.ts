@@ -65,10 +65,9 @@ afterEach(async () => {
 
 const partnerOf = () => createPartnerClient({ partnerToken: TOKEN, baseUrl: sandbox.url, retry: false });
 
-/** Creates an instance with webhooks to the receiver and waits (on the sandbox's clock) until a phone can be linked. */
-async function readyInstance(settings: Record<string, string> = {}) {
-  const partner = partnerOf();
-  const created = await partner.createInstance({
+/** createInstance with state and incoming webhooks to the receiver (and `settings`). */
+const createWithWebhooks = (partner: ReturnType<typeof partnerOf>, settings: Record<string, string> = {}) =>
+  partner.createInstance({
     name: "shop 42",
     webhookUrl: receiver.url,
     webhookUrlToken: WEBHOOK_TOKEN,
@@ -76,6 +75,11 @@ async function readyInstance(settings: Record<string, string> = {}) {
     incomingWebhook: "yes",
     ...settings,
   });
+
+/** Creates an instance with webhooks to the receiver and waits (on the sandbox's clock) until a phone can be linked. */
+async function readyInstance(settings: Record<string, string> = {}) {
+  const partner = partnerOf();
+  const created = await createWithWebhooks(partner, settings);
   if (created.error) throw created.error;
   const instance = partner.instance(created.data);
   await sandbox.advance(creatingMs + startingMs);
@@ -85,13 +89,7 @@ async function readyInstance(settings: Record<string, string> = {}) {
 describe("the journey, with the package's client and receiver", () => {
   it("creates, links, receives, logs out, deletes, and lists the instance as deleted", async () => {
     const partner = partnerOf();
-    const created = await partner.createInstance({
-      name: "shop 42",
-      webhookUrl: receiver.url,
-      webhookUrlToken: WEBHOOK_TOKEN,
-      stateWebhook: "yes",
-      incomingWebhook: "yes",
-    });
+    const created = await createWithWebhooks(partner);
     expect(created.data).toMatchObject({ typeInstance: "whatsapp" });
     const { idInstance } = created.data!;
     const instance = partner.instance(created.data!);
