@@ -149,6 +149,10 @@ describe.skipIf(!hasSending)("sending through the sandbox", () => {
     const upload = await call("sendFileByUpload", form);
     expect(upload.status).toBe(200);
     expect(upload.body).toEqual({ idMessage: expect.any(String), urlFile: expect.stringContaining(sandbox.url) });
+    // The file is served at urlFile, bytes intact, and the queue echoes the text fields only.
+    const served = await fetch(upload.body.urlFile);
+    expect(new Uint8Array(await served.arrayBuffer())).toEqual(new Uint8Array([0x25, 0x50, 0x44, 0x46]));
+    expect((await call("showMessagesQueue")).body).toEqual([]);
     await call("sendFileByUrl", {
       chatId: BOB,
       urlFile: "https://shop.example/invoices/1234.pdf",

@@ -6,6 +6,7 @@
 //   POST /_sandbox/instances/{id}/state     {state}             GREEN-API moved it (blocked, ...)
 //   GET  /_sandbox/instances                every instance     GET /_sandbox/deliveries  every notification
 //   POST /_sandbox/advance {ms}   POST /_sandbox/wait   POST /_sandbox/reset   GET /_sandbox/now
+//   GET  /_sandbox/files/...      an uploaded file, at the urlFile sendFileByUpload answered
 // A bad call, or an unknown verb, answers 400 {error} naming what is wrong.
 import type { Control } from "./http.js";
 import type { Sandbox } from "./index.js";
@@ -20,6 +21,8 @@ export function controlFrom(sandbox: Sandbox): Control {
   return async (verb, method, body) => {
     const input = (body ?? {}) as Record<string, unknown>;
     const [first, id, action] = verb;
+    if (method === "GET" && first === "files")
+      return sandbox.file(`/_sandbox/${verb.map(encodeURIComponent).join("/")}`);
     const call = `${method} ${first}${action ? `/${action}` : id !== undefined ? "/{id}" : ""}`;
     switch (call) {
       case "GET instances":

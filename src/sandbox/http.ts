@@ -145,7 +145,14 @@ export function listener(serve: Serve, control: Control, onDrift: (error: Error)
         } catch {
           return send(res, 400, { error: "the body must be JSON" });
         }
-        return send(res, 200, (await control(verb, req.method ?? "GET", body)) ?? {});
+        const result = await control(verb, req.method ?? "GET", body);
+        if (!(result instanceof Blob)) return send(res, 200, result ?? {});
+        const file = new Uint8Array(await result.arrayBuffer());
+        res.writeHead(200, {
+          "Content-Type": result.type || "application/octet-stream",
+          "Content-Length": file.length,
+        });
+        return res.end(file);
       }
       if (!found) return send(res, 404, { error: `no GREEN-API method at ${req.method} ${url.pathname}` });
       const op = found.op as Facts;

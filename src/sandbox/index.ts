@@ -92,6 +92,8 @@ export interface Sandbox {
   instances(): SandboxInstanceView[];
   /** The sandbox's time, in ms since the epoch. */
   now(): number;
+  /** An uploaded file by its path (`/_sandbox/files/...`, as in urlFile); throws if there is none. */
+  file(path: string): Blob;
   /** Forgets every instance and notification; the URL, tokens and clock stay. */
   reset(): void;
   /** Stops the server and every timer; rejects with a contract drift no `advance`/`waitForDeliveries` reported. */
@@ -201,6 +203,11 @@ function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string)
         receiving: instance.queue.receiving,
       })),
     now: () => clock.now(),
+    file(path) {
+      const found = state.files.get(path);
+      if (!found) throw new SandboxControlError(`the sandbox holds no uploaded file at ${path}`);
+      return found;
+    },
     reset: () => state.reset(),
     stop: async () => {},
   };

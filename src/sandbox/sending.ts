@@ -200,13 +200,19 @@ export class Sending {
     return {
       sendMessage: (instance, call) => this.enqueue(instance, call, "sendMessage"),
       sendFileByUrl: (instance, call) => this.enqueue(instance, call, "sendFileByUrl"),
-      sendFileByUpload: (instance, call) =>
-        this.enqueue(
+      sendFileByUpload: (instance, call) => {
+        // The file is kept by the sandbox and served at urlFile (GET), as GREEN-API's storage serves it.
+        const { file, ...fields } = call.body as { file: File; fileName?: string };
+        const fileName = fields.fileName ?? (file.name || "file");
+        const path = `/_sandbox/files/${instance.idInstance}/${messageId()}/${encodeURIComponent(fileName)}`;
+        this.state.files.set(path, file);
+        return this.enqueue(
           instance,
-          call,
+          { ...call, body: { ...fields, fileName } },
           "sendFileByUrl",
-          `${this.state.baseUrl}/_sandbox/files/${instance.idInstance}/${messageId()}/${encodeURIComponent(String((call.body as { fileName?: string }).fileName ?? "file"))}`,
-        ),
+          `${this.state.baseUrl}${path}`,
+        );
+      },
       showMessagesQueue: (instance) => ({
         status: 200,
         body: outbox(instance)

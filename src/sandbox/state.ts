@@ -79,6 +79,8 @@ export class SandboxState {
     [];
   /** The sandbox's base URL (for URLs it makes, such as an uploaded file's). */
   baseUrl = "";
+  /** Uploaded files by their path under the base URL (`/_sandbox/files/...`). */
+  readonly files = new Map<string, Blob>();
   /** Hears every delivery attempt once answered (the command line prints them). */
   onAttempt: (record: DeliveryRecord, attempt: DeliveryAttempt) => void = () => {};
 
@@ -287,5 +289,6 @@ export class SandboxState {
     }
     this.instances.clear();
     this.records.length = 0;
+    this.files.clear();
   }
 }
