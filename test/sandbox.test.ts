@@ -228,6 +228,28 @@ describe("deliveries", () => {
     expect(sandbox.deliveries()[0]!.attempts.length).toBe(Math.ceil(keptForMs / resendAfterMs));
   });
 
+  it("gives up on a receiver that does not answer within answerWithinMs, and resends later", async () => {
+    const silent = createServer(() => {}); // reads the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    // The answer window is real time (the receiver is real): 20 ms here, so the test does not wait 180 s.
+    const quick = await startSandbox({ partnerToken: TOKEN, clock: "manual", durations: { answerWithinMs: 20 } });
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: quick.url });
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+      const created = await partner.createInstance({ webhookUrl: url, stateWebhook: "yes" });
+      await quick.advance(creatingMs + startingMs);
+      quick.linkPhone(created.data!.idInstance);
+      await quick.waitForDeliveries();
+      expect(quick.deliveries()[0]).toMatchObject({ outcome: "pending", attempts: [{ error: "no answer in time" }] });
+      await quick.advance(resendAfterMs);
+      expect(quick.deliveries()[0]!.attempts).toHaveLength(2);
+    } finally {
+      await quick.stop();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it("sends the token as Authorization: Bearer, and nothing when the token is empty", async () => {
     const seen: Array<string | undefined> = [];
     const server = createServer((req, res) => {
