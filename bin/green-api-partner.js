@@ -8,7 +8,6 @@ import { deliverWebhook, notificationExamples } from "../dist/testing.js";
 const USAGE = `Usage:
   green-api-partner send-webhook <example> --to URL [--token T]
   green-api-partner send-webhook --list
-  green-api-partner sandbox --help
 
 Sends the spec's named notification example to URL as GREEN-API does: POST,
 Content-Type: application/json; charset=utf-8, Authorization: Bearer <webhookUrlToken>.
