@@ -54,6 +54,7 @@ export {
   type RetryOptions,
   type TransportOptions,
 } from "./executor.js";
+export { mayHaveTakenEffect } from "./errors.js";
 export type {
   ApiError,
   CreateInstanceError,

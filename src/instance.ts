@@ -11,7 +11,15 @@ import {
   type UnexpectedResponseError,
   failure,
 } from "./errors.js";
-import { type CallOptions, type Operation, type TransportOptions, createCore, transientAnswer } from "./executor.js";
+import {
+  type CallOptions,
+  type Core,
+  type Operation,
+  type TransportOptions,
+  createCore,
+  defaultMediaUrl,
+  transientAnswer,
+} from "./executor.js";
 import { sleep, wholeMs } from "./timing.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
@@ -49,6 +57,12 @@ export interface InstanceClientOptions extends TransportOptions {
    * `apiUrl` server variable). createInstance does not return it.
    */
   apiUrl?: string | undefined;
+  /**
+   * The instance's `mediaUrl` from the console, the host of uploads (sendFileByUpload). Defaults
+   * to GREEN-API's media host (the spec's `mediaUrl` server variable) when `apiUrl` is GREEN-API's
+   * or not given, and to `apiUrl` itself otherwise (a mock, a proxy, a sandbox).
+   */
+  mediaUrl?: string | undefined;
 }
 
 export interface ReceiveNotificationOptions extends CallOptions {
@@ -95,7 +109,7 @@ const WHERE = "createInstanceClient";
 export function createInstanceCore(
   options: InstanceClientOptions,
   shared: { alsoMask?: readonly string[]; raw?: Client<paths> } = {},
-) {
+): InstanceCore {
   const { idInstance, apiTokenInstance } = options ?? ({} as InstanceClientOptions);
   if (typeof idInstance !== "number" || !validateIdInstance(idInstance))
     throw new TypeError(
@@ -111,14 +125,19 @@ export function createInstanceCore(
   const core = createCore({
     ...options,
     where: WHERE,
+    baseUrlName: "apiUrl",
     baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl,
+    mediaUrl: options.mediaUrl ?? defaultMediaUrl(options.apiUrl),
     pathValues: { idInstance, apiTokenInstance },
     ...shared,
   });
   return { ...core, idInstance };
 }
 
-export type InstanceCore = ReturnType<typeof createInstanceCore>;
+/** The executor of one instance: what `instanceClientOf` and the method functions take. */
+export interface InstanceCore extends Core {
+  idInstance: number;
+}
 
 /** Long polls get the time GREEN-API holds them, on top of the call's own limit. */
 const LONG_POLL_MARGIN_MS = 15_000;
