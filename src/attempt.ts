@@ -150,7 +150,7 @@ async function fetchBounded(attempt: Attempt, request: Request): Promise<Respons
   }
   if (response.ok || !response.body || response.status < 200) return response;
   try {
-    attempt.errorText = await readBounded(response.body, most, response.status, deadline.signal);
+    attempt.errorText = await readBounded(response.body, most, response.status, raceSignal(attempt));
   } catch (error) {
     if (!(error instanceof TooLarge)) throw ((attempt.bodyFailed = true), error);
     attempt.errorText = error.start; // an error page larger than any error: its start is enough
@@ -172,7 +172,16 @@ async function readSuccessText(
     response.headers.get("Content-Length") !== null &&
     response.headers.get("Content-Encoding") === null;
   if (declared) return response.text();
-  return readBounded(body, attempt.plan.op.maxResponseBytes, response.status, attempt.deadline.signal);
+  return readBounded(body, attempt.plan.op.maxResponseBytes, response.status, raceSignal(attempt));
+}
+
+/**
+ * The signal a body read is raced with: none for the global fetch, which ends its body's stream
+ * on the Request's signal itself (racing each chunk costs a promise and a listener per call);
+ * the deadline's for any other fetch, which may not.
+ */
+function raceSignal(attempt: Attempt): AbortSignal | undefined {
+  return attempt.plan.core.customFetch ? attempt.deadline.signal : undefined;
 }
 
 /** What an attempt that threw comes to, decided from what happened on the wire, never from the error's shape. */
