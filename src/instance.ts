@@ -7,6 +7,7 @@ import { validateApiTokenInstance, validateIdInstance } from "../generated/valid
 import {
   type PartnerClientError,
   type PartnerResult,
+  type Sent,
   type TimeoutError,
   type UnexpectedResponseError,
   failure,
@@ -14,13 +15,14 @@ import {
 import {
   type CallOptions,
   type Core,
+  DEFAULT_TIMEOUT_MS,
   type Operation,
   type TransportOptions,
   createCore,
   defaultMediaUrl,
   transientAnswer,
 } from "./executor.js";
-import { sleep, wholeMs } from "./timing.js";
+import { MAX_TIMER_MS, sleep, wholeMs } from "./timing.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
 type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends {
@@ -158,8 +160,10 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
     reboot: (call) => core.execute(operations.reboot, undefined, call),
     receiveNotification: ({ receiveTimeout, ...call } = {}) => {
       if (receiveTimeout === undefined) return core.execute(operations.receiveNotification, undefined, call);
-      // A long poll gets the time GREEN-API holds it open, unless the call says otherwise.
-      const timeoutMs = call.timeoutMs ?? receiveTimeout * 1000 + LONG_POLL_MARGIN_MS;
+      // A long poll gets the time GREEN-API holds it open, unless the call says otherwise; a
+      // receiveTimeout out of the spec's bounds is refused by the query's check, naming it.
+      const holds = Number.isInteger(receiveTimeout) && receiveTimeout > 0 ? receiveTimeout * 1000 : 0;
+      const timeoutMs = call.timeoutMs ?? Math.min(holds + LONG_POLL_MARGIN_MS, MAX_TIMER_MS);
       return core.execute(
         operations.receiveNotification,
         undefined,
@@ -200,6 +204,16 @@ export interface WaitTimeoutError extends TimeoutError {
   lastState?: StateInstanceValue | null;
 }
 
+/**
+ * What a wait resolves with: its goal, or an error; a `timeout` error (the wait's time ran out or
+ * its signal aborted) is a `WaitTimeoutError`, with `lastState` where the wait reads states.
+ * `sent` says what the polls did: `"yes"` once one was answered, `"maybe"` when none was but one
+ * may have reached GREEN-API, `"no"` when none left.
+ */
+export type WaitResult<T> =
+  | { data: T; error?: undefined }
+  | { data?: undefined; error: Exclude<PartnerClientError, TimeoutError> | WaitTimeoutError };
+
 const DEFAULT_WAIT_MS = 300_000;
 const DEFAULT_INTERVAL_MS = 3_000;
 /** The shortest pause between polls: short enough for tests against a mock, long enough never to spin. */
@@ -217,53 +231,50 @@ export function notYet(error: PartnerClientError, op: Pick<Operation, "notReadyS
   return transientAnswer(error) || op.notReadyStatuses.includes(String(error.status));
 }
 
+/** The most a set of polls did: one answered is `yes`, one that may have arrived `maybe`. */
+const SENT_ORDER: readonly Sent[] = ["no", "maybe", "yes"];
+const most = (a: Sent, b: Sent): Sent => (SENT_ORDER.indexOf(a) >= SENT_ORDER.indexOf(b) ? a : b);
+
 /** Polls `poll` until `done` says so, the deadline passes or the signal aborts; never two polls at once. */
 async function pollUntil<T, R>(
   name: string,
   op: Pick<Operation, "notReadyStatuses">,
   poll: (call: CallOptions) => Promise<PartnerResult<T>>,
   decide: (data: T) => { done: R } | undefined,
-  options: WaitOptions,
+  options: WaitOptions & { timeoutMs: number; intervalMs: number },
   lastSeen: () => Partial<WaitTimeoutError>,
-): Promise<PartnerResult<R>> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
-  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+): Promise<WaitResult<R>> {
+  const { timeoutMs, intervalMs, signal } = options;
   wholeMs(timeoutMs, "timeoutMs", name);
   wholeMs(intervalMs, "intervalMs", name, MIN_INTERVAL_MS);
   const endsAt = Date.now() + timeoutMs;
-  const { signal } = options;
   let attempts = 0;
-  const ended = (by: "timeout" | "signal", operationId: string): PartnerResult<R> => {
+  let sent: Sent = "no"; // from the polls' own results, never assumed
+  const ended = (by: "timeout" | "signal"): WaitResult<R> => {
     const message =
       by === "signal"
         ? `${name} was stopped by the caller's signal`
         : `${name} did not reach its goal within ${timeoutMs} ms`;
-    const error = failure<TimeoutError>("timeout", message, {
-      operationId,
-      sent: attempts ? "yes" : "no",
-      attempts,
-      url: "",
-      by,
-      timeoutMs,
-    });
-    return { error: Object.assign(error, lastSeen()) };
+    const fields = { operationId: name, sent, attempts, url: "", by, timeoutMs };
+    return { error: Object.assign(failure<TimeoutError>("timeout", message, fields), lastSeen()) };
   };
   for (;;) {
-    if (signal?.aborted) return ended("signal", name);
+    if (signal?.aborted) return ended("signal");
     const left = endsAt - Date.now();
-    if (left <= 0) return ended("timeout", name);
+    if (left <= 0) return ended("timeout");
     attempts++;
     // No retries inside a poll: the loop is the retry, at `intervalMs`, never faster.
-    const result = await poll({ signal, timeoutMs: Math.min(left, 30_000), retry: false });
+    const result = await poll({ signal, timeoutMs: Math.min(left, DEFAULT_TIMEOUT_MS), retry: false });
+    sent = most(sent, result.error ? result.error.sent : "yes");
     if (result.error) {
-      if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal", name);
-      if (!notYet(result.error, op)) return result;
+      if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal");
+      if (!notYet(result.error, op)) return result as WaitResult<R>;
     } else {
       const decided = decide(result.data);
       if (decided) return { data: decided.done };
     }
     const wait = Math.min(intervalMs, endsAt - Date.now());
-    if (wait > 0 && !(await sleep(wait, signal))) return ended("signal", name);
+    if (wait > 0 && !(await sleep(wait, signal))) return ended("signal");
   }
 }
 
@@ -278,7 +289,7 @@ export async function waitForState<S extends StateInstanceValue>(
   instance: Pick<InstanceClient, "getStateInstance">,
   states: S | readonly S[],
   options: WaitForStateOptions = {},
-): Promise<PartnerResult<{ stateInstance: S }>> {
+): Promise<WaitResult<{ stateInstance: S }>> {
   const wanted: readonly string[] = typeof states === "string" ? [states] : states;
   let last: StateInstanceValue | null | undefined;
   return pollUntil(
@@ -309,7 +320,7 @@ export interface AuthorizeByQrOptions extends WaitOptions {
 export async function authorizeByQr(
   instance: Pick<InstanceClient, "qr">,
   options: AuthorizeByQrOptions,
-): Promise<PartnerResult<{ authorized: true }>> {
+): Promise<WaitResult<{ authorized: true }>> {
   let shown: string | undefined;
   return pollUntil(
     "authorizeByQr",
@@ -339,7 +350,7 @@ export async function authorizeByPhone(
   instance: Pick<InstanceClient, "getAuthorizationCode" | "getStateInstance">,
   phoneNumber: number,
   options: AuthorizeByPhoneOptions,
-): Promise<PartnerResult<{ stateInstance: "authorized" }>> {
+): Promise<WaitResult<{ stateInstance: "authorized" }>> {
   const code = await instance.getAuthorizationCode({ phoneNumber }, { signal: options.signal });
   if (code.error) return code;
   if (!code.data.status || typeof code.data.code !== "string") {
@@ -361,5 +372,5 @@ export async function authorizeByPhone(
     };
   }
   options.onCode(code.data.code);
-  return waitForState(instance, "authorized", options) as Promise<PartnerResult<{ stateInstance: "authorized" }>>;
+  return waitForState(instance, "authorized", options) as Promise<WaitResult<{ stateInstance: "authorized" }>>;
 }

@@ -64,6 +64,18 @@ export function prepare(
   const multipart = op.requestMediaType === MULTIPART;
   const sent = multipart ? formOf(op, input, core.mask) : serialise(op, input, core.mask);
   const violations = [...checkQuery(op, query, core.mask), ...sent.violations];
+  if (violations.length) {
+    const listed = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => v.message);
+    const message = `${operationId} was not sent: ${listed.join("; ")}${tooMany(violations.length, MESSAGE_VIOLATIONS)}`;
+    return {
+      error: failure<InvalidRequestError>("invalid-request", message, {
+        operationId,
+        sent: "no",
+        attempts: 0,
+        violations,
+      }),
+    };
+  }
   let url: string | undefined;
   let mask: Masker | undefined;
   const baseUrl = op.server === "mediaUrl" ? core.mediaUrl : core.baseUrl;
@@ -78,18 +90,6 @@ export function prepare(
     url: () => (url ??= urlOf(baseUrl, op, path, query)),
     mask: () => (mask ??= maskFor(core, sent.body)),
   };
-  if (violations.length) {
-    const listed = violations.slice(0, MESSAGE_VIOLATIONS).map((v) => v.message);
-    const message = `${operationId} was not sent: ${listed.join("; ")}${tooMany(violations.length, MESSAGE_VIOLATIONS)}`;
-    return {
-      error: failure<InvalidRequestError>("invalid-request", message, {
-        operationId,
-        sent: "no",
-        attempts: 0,
-        violations,
-      }),
-    };
-  }
   if (call.signal?.aborted) {
     const message = `${operationId} was not sent: the caller's signal was already aborted`;
     const fields = { operationId, sent: "no" as const, attempts: 0, url: plan.url(), by: "signal" as const };

@@ -20,9 +20,25 @@ const operationList: Array<Operation & { operationId: OperationId }> = generated
 export type OperationId = keyof typeof examples;
 /** The spec's named examples of an operation's answers: a name that is not one does not compile. */
 export type ExampleName<Op extends OperationId> = keyof (typeof examples)[Op] & string;
-/** A named example, or several: each call takes the next, and the last one repeats (null, starting, notAuthorized, ...). */
+/**
+ * An answer of one's own, for what the spec's examples do not hold (mockFetch only):
+ * - `{ status?, json }` or `{ status?, text }`: that body (status 200 unless given; `headers` optional),
+ *   sent as it is, not checked against the spec: a 500, a malformed body, a `{code: 500}` inside 200;
+ * - `{ timeout: true }`: no answer at all; the fetch rejects only when the request's signal aborts
+ *   (the client's `timeoutMs` or the caller's signal);
+ * - `{ reset: true }`: the connection is cut after the request was sent: the fetch rejects as
+ *   Node's does (`TypeError: fetch failed`, cause `ECONNRESET`), so the client reports `sent: "maybe"`.
+ */
+export type MockAnswer =
+  | { status?: number; json: unknown; headers?: Record<string, string> }
+  | { status?: number; text: string; headers?: Record<string, string> }
+  | { timeout: true }
+  | { reset: true };
+/** One answer of a sequence: a named example of the spec, or an answer of one's own. */
+export type ExampleStep<Op extends OperationId> = ExampleName<Op> | MockAnswer;
+/** A named example (or an answer of one's own), or several: each call takes the next, and the last one repeats (null, starting, notAuthorized, ...). */
 export type ExampleSequence<Op extends OperationId> =
-  ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]];
+  ExampleStep<Op> | readonly [ExampleStep<Op>, ...ExampleStep<Op>[]];
 /** Which named example(s) each operation answers with; unnamed operations answer their first example. */
 export type ExampleChoice = { [Op in OperationId]?: ExampleSequence<Op> };
 
@@ -50,9 +66,9 @@ function exampleOf<Op extends OperationId>(operationId: Op, name: string): Named
   return named;
 }
 
-/** Each call takes the next name of the sequence; the last one repeats. */
-function sequence(names: string | readonly string[]): () => string {
-  const list = typeof names === "string" ? [names] : names;
+/** Each call takes the next step of the sequence; the last one repeats. */
+function sequence<S>(steps: S | readonly S[]): () => S {
+  const list: readonly S[] = Array.isArray(steps) ? steps : [steps as S];
   let at = 0;
   return () => list[Math.min(at++, list.length - 1)]!;
 }
@@ -80,12 +96,12 @@ const matchers = operationList.map((op) => ({ op, match: matcher(op) }));
 export function useExample<Op extends OperationId>(
   client: { raw: Client<paths> },
   operationId: Op,
-  names: ExampleSequence<Op>,
+  names: ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]],
 ): () => void {
   for (const name of typeof names === "string" ? [names] : names) exampleOf(operationId, name);
   const op = operationList.find((o) => o.operationId === operationId)!;
   const match = matcher(op);
-  const next = sequence(names);
+  const next = sequence<string>(names);
   const middleware: Middleware = {
     onRequest({ request }) {
       if (!match(new URL(request.url).pathname)) return undefined;
@@ -133,37 +149,88 @@ function validPathValue(name: string, value: string): boolean {
  * A `fetch` that answers partner and instance calls from the spec's named examples, with no
  * server: `createPartnerClient({ fetch: mockFetch({ getInstances: "noInstances" }) })`, or a
  * sequence per operation, `mockFetch({ getStateInstance: ["creating", "starting", "notAuthorized"] })`.
- * A `Prefer: example=NAME` header (what `useExample` sets) wins over `choice`. Like the mock, it
- * answers a request that breaks the contract (a token, a body) with the spec's 400, and an
- * unknown path with 404. Every answer is validated against the spec before it is given.
+ * A step may also be an answer of one's own (see `MockAnswer`): `{ status: 500, json: {...} }`,
+ * `{ text: "<html>" }`, `{ timeout: true }` (never answers until the signal aborts), `{ reset: true }`
+ * (the connection cut after sending). A `Prefer: example=NAME` header (what `useExample` sets)
+ * wins over `choice`. Like the mock, it answers a request that breaks the contract (a token, the
+ * query, the body) with the spec's 400, and an unknown path with 404. Every named example is
+ * validated against the spec before it is given.
  */
 export function mockFetch(choice: ExampleChoice = {}): typeof fetch {
   const chosen = new Map(
-    Object.entries(choice).map(([operationId, names]) => [operationId, sequence(names as string | string[])]),
+    Object.entries(choice).map(([operationId, steps]) => [operationId, sequence<string | MockAnswer>(steps)]),
   );
   return async (input, init) => {
     const request = new Request(input, init);
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
     const found = matchers
-      .map(({ op, match }) => ({ op, values: match(path) }))
+      .map(({ op, match }) => ({ op, values: match(url.pathname) }))
       .find((m) => m.values && m.op.method === request.method);
     if (!found) return new Response("Not Found", { status: 404 });
     const { op, values } = found as { op: Operation & { operationId: OperationId }; values: Record<string, string> };
     const named = examples[op.operationId] as Record<string, NamedExample>;
-    const badRequest = Object.entries(named).find(([, e]) => e.status === 400 && e.mediaType.includes("json"))!;
-    let valid = Object.entries(values).every(([name, value]) => validPathValue(name, value));
-    if (valid && op.validateRequest) {
-      try {
-        valid = op.validateRequest(JSON.parse(await request.text()));
-      } catch {
-        valid = false;
-      }
+    if (!(await validRequest(op, values, url.searchParams, request))) {
+      const badRequest = Object.entries(named).find(([, e]) => e.status === 400 && e.mediaType.includes("json"))!;
+      return respond(checked(op, badRequest[0], badRequest[1]));
     }
-    if (!valid) return respond(checked(op, badRequest[0], badRequest[1]));
     const preferred = /example=([\w-]+)/.exec(request.headers.get("Prefer") ?? "")?.[1];
-    const name = preferred ?? chosen.get(op.operationId)?.() ?? Object.keys(named)[0]!;
-    return respond(checked(op, name, exampleOf(op.operationId, name)));
+    const step = preferred ?? chosen.get(op.operationId)?.() ?? Object.keys(named)[0]!;
+    if (typeof step !== "string") return ownAnswer(step, request.signal);
+    return respond(checked(op, step, exampleOf(op.operationId, step)));
   };
+}
+
+/** Whether a request keeps the contract: its path values, its query and its body (JSON, or a multipart form). */
+async function validRequest(
+  op: Operation,
+  values: Record<string, string>,
+  search: URLSearchParams,
+  request: Request,
+): Promise<boolean> {
+  if (!Object.entries(values).every(([name, value]) => validPathValue(name, value))) return false;
+  if (op.validateQuery && !validQuery(op.validateQuery, search)) return false;
+  if (!op.validateRequest) return true;
+  try {
+    if (op.requestMediaType === "multipart/form-data") {
+      const form = await request.formData();
+      const fileField = op.fileField ?? "file";
+      const fields: Record<string, unknown> = {};
+      form.forEach((value, name) => {
+        if (name !== fileField) fields[name] = value;
+      });
+      return form.get(fileField) instanceof Blob && op.validateRequest(fields);
+    }
+    return op.validateRequest(JSON.parse(await request.text()));
+  } catch {
+    return false;
+  }
+}
+
+/** A query checked as the spec's validator takes it: numbers as numbers (an integer parameter), or every value as text. */
+function validQuery(validate: Validator, search: URLSearchParams): boolean {
+  const given = [...search];
+  const asText = Object.fromEntries(given);
+  const asNumbers = Object.fromEntries(
+    given.map(([name, value]) => [name, /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]),
+  );
+  return validate(asNumbers) || validate(asText);
+}
+
+/** An answer of one's own: a body as given, no answer until the signal aborts, or a cut connection. */
+function ownAnswer(answer: MockAnswer, signal: AbortSignal): Promise<Response> {
+  if ("timeout" in answer)
+    return new Promise((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  if ("reset" in answer) {
+    const cause = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", syscall: "read" });
+    return Promise.reject(new TypeError("fetch failed", { cause }));
+  }
+  const json = "json" in answer;
+  const body = json ? JSON.stringify(answer.json) : answer.text;
+  const headers = { "Content-Type": json ? "application/json" : "text/plain", ...answer.headers };
+  return Promise.resolve(new Response(body, { status: answer.status ?? 200, headers }));
 }
 
 /** The spec's named notification examples, by name: what `deliverWebhook` and `green-api-partner send-webhook` send. */
