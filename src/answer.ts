@@ -1,13 +1,14 @@
 // What an answer means: a 2xx read as the method's result or an error (readSuccess), a non-2xx
 // read as GREEN-API's error, a 466 quota, or plain HTTP (readFailure). Every error of an answer
 // is built here, secrets masked, by the functions at the end.
-import * as generated from "../generated/operations.js";
+import { quotaFields } from "../generated/operations.js";
 import { validatePartnerError, validateQuotaExceededError } from "../generated/validators.js";
 import {
   type ApiError,
   type HttpError,
   type PartnerClientError,
   type PartnerResult,
+  type QuotaStatus,
   type Sent,
   type UnexpectedResponseError,
   cut,
@@ -19,13 +20,6 @@ import { rule } from "./validation.js";
 
 type Fail = { data?: undefined; error: PartnerClientError };
 type Quota = NonNullable<ApiError["quota"]>;
-type QuotaStatus = NonNullable<Quota["invokeStatus"]>;
-
-// TEMPORARY until FACTS's quotaFields land on main (then imported as they are).
-const quotaFields: readonly string[] = (generated as { quotaFields?: readonly string[] }).quotaFields ?? [
-  "invokeStatus",
-  "correspondentsStatus",
-];
 
 // Partner methods answer failures with HTTP 200 too (`x-failure-style: inside-200`): the body,
 // not the status, decides. Instance methods' 200 is the result; an error body there is still an error.

@@ -48,8 +48,10 @@ interface Answered {
   retryAfterMs?: number;
 }
 
-/** One quota of a 466's body (`invokeStatus`, `correspondentsStatus`), secrets masked. */
+/** One quota of a 466's body (one of its quota fields: `quotaFields` of generated/operations.js), secrets masked. */
 export type QuotaStatus = components["schemas"]["QuotaStatus"];
+/** A 466's body: its quota objects by field, as the spec's QuotaExceededError gives them. */
+export type QuotaExceeded = components["schemas"]["QuotaExceededError"];
 
 /**
  * GREEN-API's own error: `{code, description}`, inside HTTP 200 or with a 4xx/5xx status; or a
@@ -64,7 +66,7 @@ export interface ApiError extends Failure<"api">, Answered {
   /** The whole error body, secrets masked, with any fields beyond `code` and `description`. */
   body: Record<string, unknown>;
   /** A 466's quota objects, as GREEN-API's "466 error body" page documents them; absent otherwise. */
-  quota?: { invokeStatus?: QuotaStatus | null; correspondentsStatus?: QuotaStatus | null };
+  quota?: QuotaExceeded;
 }
 
 /** A non-2xx answer that is not GREEN-API's error body: plain text, a proxy's HTML page, nothing. */

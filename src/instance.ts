@@ -185,9 +185,9 @@ export function qrDataUrl(qr: QrAnswer): string | undefined {
 }
 
 export interface WaitOptions {
-  /** How long to wait in all, in milliseconds. Default 300000 (5 minutes: GREEN-API's time for a new instance to start). */
+  /** How long to wait in all, in milliseconds. Default: GREEN-API's time for a new instance to start (the spec's `x-poll` of getStateInstance, `timeoutMs`). */
   timeoutMs?: number | undefined;
-  /** Time between two polls, in milliseconds. Default 3000 (GREEN-API: "every few seconds"); at least 100, for tests against a mock: keep seconds against GREEN-API. */
+  /** Time between two polls, in milliseconds. Default: GREEN-API's advice (the spec's `x-poll` of the method polled, `intervalMs`); at least 100, for tests against a mock: keep seconds against GREEN-API. */
   intervalMs?: number | undefined;
   /** Ends the wait; the result is then a `timeout` error with `by: "signal"`. */
   signal?: AbortSignal | undefined;
@@ -214,8 +214,6 @@ export type WaitResult<T> =
   | { data: T; error?: undefined }
   | { data?: undefined; error: Exclude<PartnerClientError, TimeoutError> | WaitTimeoutError };
 
-const DEFAULT_WAIT_MS = 300_000;
-const DEFAULT_INTERVAL_MS = 3_000;
 /** The shortest pause between polls: short enough for tests against a mock, long enough never to spin. */
 const MIN_INTERVAL_MS = 100;
 
@@ -302,7 +300,13 @@ export async function waitForState<S extends StateInstanceValue>(
       last = state;
       return state !== null && wanted.includes(state) ? { done: { stateInstance: state as S } } : undefined;
     },
-    options,
+    {
+      ...options,
+      // GREEN-API's advice for polling getStateInstance (the spec's x-poll): how long a new
+      // instance takes to start, and how often to ask.
+      timeoutMs: options.timeoutMs ?? operations.getStateInstance.poll.timeoutMs,
+      intervalMs: options.intervalMs ?? operations.getStateInstance.poll.intervalMs,
+    },
     () => (last === undefined ? {} : { lastState: last }),
   );
 }
@@ -313,8 +317,8 @@ export interface AuthorizeByQrOptions extends WaitOptions {
 }
 
 /**
- * Shows the customer QR codes until the phone is linked: polls `qr` (every 2 s unless told
- * otherwise, as GREEN-API recommends), hands each new code to `onQrCode`, and resolves when the
+ * Shows the customer QR codes until the phone is linked: polls `qr` (as often as GREEN-API
+ * recommends, the spec's `x-poll` of qr, unless told otherwise), hands each new code to `onQrCode`, and resolves when the
  * QR answers `alreadyLogged`. QR answers of type `error` mean "not yet".
  */
 export async function authorizeByQr(
@@ -332,7 +336,11 @@ export async function authorizeByQr(
       if (url && url !== shown) options.onQrCode((shown = url));
       return undefined;
     },
-    { intervalMs: 2_000, ...options },
+    {
+      ...options,
+      timeoutMs: options.timeoutMs ?? operations.getStateInstance.poll.timeoutMs,
+      intervalMs: options.intervalMs ?? operations.qr.poll.intervalMs, // the spec's x-poll of qr
+    },
     () => ({}),
   );
 }
