@@ -142,6 +142,17 @@ export interface Core {
  * naming it, the URL never printed), and returns `execute`.
  */
 export function createCore(config: CoreConfig): Core {
+  const state = coreState(config);
+  return {
+    execute: (op, input, call, params) => execute(state, op, input, call, params),
+    raw: state.raw,
+    baseUrl: state.baseUrl,
+    mediaUrl: state.mediaUrl,
+  };
+}
+
+/** A core's settings from its config, every option checked (a bad one throws a `TypeError`). */
+export function coreState(config: CoreConfig): CoreState {
   const { where, pathValues } = config;
   const baseUrlName = config.baseUrlName ?? "baseUrl";
   const baseUrl = checkedBaseUrl(config.baseUrl, where, baseUrlName);
@@ -149,7 +160,7 @@ export function createCore(config: CoreConfig): Core {
     typeof pathValues[name] === "string" ? [pathValues[name] as string] : [],
   );
   const secrets = [...own, ...(config.alsoMask ?? [])];
-  const state: CoreState = {
+  return {
     where,
     baseUrl,
     mediaUrl: config.mediaUrl === undefined ? baseUrl : checkedBaseUrl(config.mediaUrl, where, "mediaUrl"),
@@ -162,12 +173,6 @@ export function createCore(config: CoreConfig): Core {
     raw: config.raw ?? createClient<paths>({ baseUrl }),
     secrets,
     mask: masker(secrets),
-  };
-  return {
-    execute: (op, input, call, params) => execute(state, op, input, call, params),
-    raw: state.raw,
-    baseUrl,
-    mediaUrl: state.mediaUrl,
   };
 }
 
