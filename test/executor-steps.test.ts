@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as operations from "../generated/operations.js";
 import {
@@ -277,7 +277,7 @@ describe("mockFetch: answers of one's own", () => {
 });
 
 describe("multipart uploads on the media host (#24, the executor's part)", () => {
-  const ajv = new Ajv();
+  const ajv = new Ajv2020();
   // A hand-made operation shaped as interfaces.md describes sendFileByUpload.
   const upload: Operation = {
     operationId: "sendFileByUpload",
@@ -348,7 +348,9 @@ describe("multipart uploads on the media host (#24, the executor's part)", () =>
       const [seen] = media.requests;
       expect(seen!.url).toBe(`/waInstance${ID}/sendFileByUpload/${INSTANCE_TOKEN}`);
       expect(seen!.type).toMatch(/^multipart\/form-data; boundary=/);
-      const form = await new Response(seen!.body, { headers: { "Content-Type": seen!.type } }).formData();
+      const form = await new Response(new Uint8Array(seen!.body), {
+        headers: { "Content-Type": seen!.type },
+      }).formData();
       expect(form.get("chatId")).toBe("79001234567@c.us");
       const sentFile = form.get("file") as File;
       expect(sentFile.name).toBe("photo.png");
