@@ -101,6 +101,8 @@ export interface InstanceClient {
   idInstance: number;
   /** The base URL in use (the instance's `apiUrl`). */
   apiUrl: string;
+  /** The media host in use, where uploads go (the instance's `mediaUrl`). */
+  mediaUrl: string;
   /** The openapi-fetch client underneath, typed from the spec, for middleware (`raw.use`). */
   raw: Client<paths>;
 }
@@ -175,6 +177,7 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
       core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
     idInstance: core.idInstance,
     apiUrl: core.baseUrl,
+    mediaUrl: core.mediaUrl,
     raw: core.raw,
   };
 }

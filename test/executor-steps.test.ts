@@ -390,7 +390,11 @@ describe("multipart uploads on the media host (#24, the executor's part)", () =>
     const mock = createInstanceCore({ ...instanceOptions, apiUrl: "http://127.0.0.1:1/" });
     expect(mock.mediaUrl).toBe("http://127.0.0.1:1");
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: "http://127.0.0.1:2" });
-    expect(createInstanceCore({ ...instanceOptions, apiUrl: partner.baseUrl }).mediaUrl).toBe("http://127.0.0.1:2");
+    expect(partner.instance(instanceOptions).mediaUrl).toBe("http://127.0.0.1:2");
+    expect(partner.instance(instanceOptions, { mediaUrl: "http://127.0.0.1:3" }).mediaUrl).toBe("http://127.0.0.1:3");
+    expect(() => createInstanceCore({ ...instanceOptions, mediaUrl: "ftp://x" })).toThrow(
+      "createInstanceClient: mediaUrl must be an http or https URL",
+    );
     const media = (operations.serverDefaults as Record<string, string | undefined>).mediaUrl;
     if (media) expect(createInstanceCore(instanceOptions).mediaUrl).toBe(media.replace(/\/+$/, ""));
   });
