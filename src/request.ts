@@ -169,6 +169,9 @@ export function serialise(
   return { body, violations: masked(check(op.validateRequest, sent, "body", `${op.operationId}'s body`), mask) };
 }
 
+/** Accepts any object: the text fields of a multipart operation that has no validator of its own. */
+const anyObject = Object.assign((value: unknown) => value !== null && typeof value === "object", { errors: null });
+
 /** What a multipart operation's file may be: what a Node or browser app holds. */
 export type FileInput = Blob | Uint8Array | ArrayBuffer;
 
@@ -195,7 +198,11 @@ export function formOf(
   if (!given)
     return { violations: [{ field: "body", rule: "type", message: `${op.operationId}'s input must be an object` }] };
   const { [fileField]: file, ...fields } = given;
-  const serialised = serialise(op, fields, mask);
+  // The text fields, serialised once and validated as serialised (an operation without a
+  // validator of its own still sends only what JSON can carry).
+  const serialised = op.validateRequest
+    ? serialise(op, fields, mask)
+    : serialise({ operationId: op.operationId, validateRequest: anyObject }, fields, mask);
   const violations = [...serialised.violations];
   const size = sizeOf(file);
   if (file === undefined) violations.push({ field: fileField, rule: "required", message: `${fileField} is required` });
@@ -216,7 +223,8 @@ export function formOf(
   // The text fields as they were validated: the serialised copy, so that a getter cannot change them.
   for (const [name, value] of Object.entries(JSON.parse(serialised.body) as Record<string, unknown>))
     form.append(name, typeof value === "string" ? value : JSON.stringify(value));
-  const fileName = typeof fields.fileName === "string" ? fields.fileName : fileField;
+  const own = (file as { name?: unknown }).name;
+  const fileName = typeof fields.fileName === "string" ? fields.fileName : typeof own === "string" ? own : fileField;
   // A Blob is appended as it is (no copy: fetch streams it); bytes are wrapped once.
   const blob = file instanceof Blob ? file : new Blob([file as BlobPart]);
   form.append(fileField, blob, fileName);
