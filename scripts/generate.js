@@ -64,7 +64,8 @@ function operationsOf(doc) {
           throw new Error(`${operationId}: its 200 must be oneOf one result and PartnerError`);
         success = branches[0];
       }
-      const request = operation.requestBody?.content["application/json"].schema.$ref;
+      const body = requestBodyOf(doc, operation);
+      const request = body?.schema.$ref;
       const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => deref(doc, p));
       const query = parameters.filter((p) => p.in === "query");
       found.push({
@@ -81,14 +82,53 @@ function operationsOf(doc) {
         queryParams: query.map((p) => p.name),
         // GREEN-API's advice for polling this method (x-poll), or null.
         poll: operation["x-poll"] ?? null,
+        // The server variable that is this method's host: the path item's server, else the root's.
+        server: serverOf(doc, path, item),
+        requestMediaType: body?.mediaType ?? null,
+        // A multipart body: the file's field and its size limit; validateRequest checks the other fields.
+        ...(body?.file && { fileField: body.file.name, maxFileBytes: body.file.maxBytes }),
         request,
         success,
+        fields: body?.file ? { name: `${schemaName(request)}Fields`, schema: body.file.fields } : null,
         query: query.length
           ? { name: `${operationId[0].toUpperCase()}${operationId.slice(1)}Query`, schema: queryObject(query) }
           : null,
       });
     }
   return found;
+}
+
+const MEDIA_TYPES = ["application/json", "multipart/form-data"];
+
+/**
+ * An operation's request body: its one media type and schema; for `multipart/form-data`, the file
+ * field (the property with `contentMediaType`, its size from `x-max-file-bytes`) and the schema of
+ * the other fields, which the client validates as an object (the file is checked by its size).
+ */
+function requestBodyOf(doc, operation) {
+  if (!operation.requestBody) return undefined;
+  const content = deref(doc, operation.requestBody).content;
+  const [mediaType, ...others] = Object.keys(content);
+  if (others.length || !MEDIA_TYPES.includes(mediaType))
+    throw new Error(`${operation.operationId}: a request body has one media type of ${MEDIA_TYPES}`);
+  const { schema } = content[mediaType];
+  if (mediaType !== "multipart/form-data") return { mediaType, schema };
+  const whole = deref(doc, schema);
+  const files = Object.entries(whole.properties).filter(([, property]) => property.contentMediaType);
+  if (files.length !== 1 || !Number.isInteger(files[0][1]["x-max-file-bytes"]))
+    throw new Error(`${operation.operationId}: a multipart body has one file field, with x-max-file-bytes`);
+  const [[name, file]] = files;
+  const { [name]: _file, ...properties } = whole.properties;
+  const fields = { ...whole, properties, required: (whole.required ?? []).filter((field) => field !== name) };
+  return { mediaType, schema, file: { name, maxBytes: file["x-max-file-bytes"], fields } };
+}
+
+/** The name of the server variable that is a path's host (`{apiUrl}`, `{mediaUrl}`, `{partnerApiUrl}`). */
+function serverOf(doc, path, item) {
+  const [server] = item.servers ?? doc.servers;
+  const name = /^\{(\w+)\}$/.exec(server.url)?.[1];
+  if (!name || !server.variables?.[name]) throw new Error(`${path}: its server must be one variable, such as {apiUrl}`);
+  return name;
 }
 
 /**
@@ -120,10 +160,11 @@ function validatorsOf(doc) {
   for (const [key, p] of Object.entries(doc.components.parameters))
     refs[`validate${p.name[0].toUpperCase()}${p.name.slice(1)}`] = `#/components/parameters/${key}/schema`;
   for (const op of operationsOf(doc)) {
-    if (op.request) refs[`validate${schemaName(op.request)}`] = op.request;
+    if (op.request && !op.fields) refs[`validate${schemaName(op.request)}`] = op.request;
     refs[`validate${successName(op.success)}`] =
       typeof op.success === "string" ? op.success : `#/components/schemas/${op.success.name}`;
     if (op.query) refs[`validate${op.query.name}`] = `#/components/queries/${op.query.name}`;
+    if (op.fields) refs[`validate${op.fields.name}`] = `#/components/forms/${op.fields.name}`;
   }
   // What a webhook receiver gets at its one URL, and each kind's body (for violations that name one branch).
   refs.validateNotification = NOTIFICATION_SCHEMA;
@@ -133,6 +174,7 @@ function validatorsOf(doc) {
 
 const NOTIFICATION_SCHEMA = "#/components/schemas/Notification";
 const MESSAGE_FALLBACK = "#/components/schemas/UnknownMessage";
+const OUTGOING_STATUS = "#/components/schemas/OutgoingStatusKnown";
 /** The polling method whose 200 examples carry notifications in `body`. */
 const RECEIVE_OPERATION = "receiveNotification";
 
@@ -190,6 +232,10 @@ function webhooksModule(doc) {
     messageTypes: deref(doc, { $ref: MESSAGE_FALLBACK }).properties.typeMessage.not.enum,
     /** How GREEN-API delivers a webhook (x-webhook-delivery): it waits `answerWithinMs` for a 200, resends after `resendAfterMs`, keeps a notification `keptForMs`. */
     webhookDelivery: webhookDeliveryOf(doc),
+    /** The one open vocabulary of a sent message's statuses (OutgoingStatusKnown): the journals' and outgoingMessageStatus's. */
+    outgoingStatuses: deref(doc, { $ref: OUTGOING_STATUS }).enum,
+    /** The statuses outgoingMessageStatus sends even with `outgoingWebhook` off (x-always-sent). */
+    alwaysSentStatuses: deref(doc, { $ref: OUTGOING_STATUS })["x-always-sent"],
     /** The rule a webhookUrlToken must meet (WebhookUrlToken's x-pattern-description), in plain words. */
     webhookUrlTokenRule: deref(doc, { $ref: WEBHOOK_TOKEN_SCHEMA })["x-pattern-description"],
   };
@@ -241,7 +287,8 @@ export function bundleSpec(overlay) {
 }
 
 // Keywords that only annotate: they do not change what validates, so the compiled code leaves them out.
-const ANNOTATION = /^(title|description|example|examples|default|deprecated|readOnly|writeOnly|x-.*)$/;
+const ANNOTATION =
+  /^(title|description|example|examples|default|deprecated|readOnly|writeOnly|contentMediaType|contentEncoding|x-.*)$/;
 const SUBSCHEMA_MAPS = ["properties", "$defs"];
 const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf"];
 
@@ -276,12 +323,16 @@ function validatorsModule(doc) {
   const parameters = Object.fromEntries(
     Object.entries(doc.components.parameters).map(([name, p]) => [name, { schema: withoutAnnotations(p.schema) }]),
   );
-  // Each method's query as one object (validateReceiveNotificationQuery).
-  const queries = Object.fromEntries(
-    operationsOf(doc)
-      .filter((op) => op.query)
-      .map((op) => [op.query.name, withoutAnnotations(op.query.schema)]),
-  );
+  // Each method's query as one object (validateReceiveNotificationQuery), and each multipart body's
+  // fields but the file (validateSendFileByUploadRequestFields).
+  const derived = (key) =>
+    Object.fromEntries(
+      operationsOf(doc)
+        .filter((op) => op[key])
+        .map((op) => [op[key].name, withoutAnnotations(op[key].schema)]),
+    );
+  const queries = derived("query");
+  const forms = derived("fields");
   // Draft-07 code: the spec's schemas use nothing of 2020-12 that draft-07 lacks once annotations
   // are gone (withoutAnnotations refuses a $ref with siblings), and Ajv's 2020-12 code tracks
   // evaluated properties with assignments that keep every validator in a browser bundle.
@@ -297,7 +348,7 @@ function validatorsModule(doc) {
     formats: { int32: true, int64: true },
   });
   ajv.addKeyword("components");
-  ajv.addSchema({ $id: "spec", components: { schemas, parameters, queries } });
+  ajv.addSchema({ $id: "spec", components: { schemas, parameters, queries, forms } });
   const validators = validatorsOf(doc);
   const refs = Object.fromEntries(Object.entries(validators).map(([name, ref]) => [name, `spec${ref}`]));
   const code = standaloneCode(ajv, refs);
@@ -365,10 +416,10 @@ function operationsModule(doc) {
     dts.push(`export declare const ${name}: ${JSON.stringify(value)};`);
   }
   // One export per operation, so that a bundler drops the operations (and validators) a program does not use.
-  for (const { request, success, query, ...facts } of operationsOf(doc)) {
+  for (const { request, success, query, fields: form, ...facts } of operationsOf(doc)) {
     const fields = Object.entries(facts).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
     const validators = [
-      ...(request ? [`validateRequest: v.validate${schemaName(request)}`] : []),
+      ...(request ? [`validateRequest: v.validate${form ? form.name : schemaName(request)}`] : []),
       `validateSuccess: v.validate${successName(success)}`,
       ...(query ? [`validateQuery: v.validate${query.name}`] : []),
     ];
