@@ -12,6 +12,7 @@ import {
   failure,
 } from "./errors.js";
 import { type CallOptions, type Operation, type TransportOptions, createCore, transientAnswer } from "./executor.js";
+import { type SendingMethods, sendingMethodsOf } from "./sending.js";
 import { sleep, wholeMs } from "./timing.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
@@ -56,7 +57,7 @@ export interface ReceiveNotificationOptions extends CallOptions {
   receiveTimeout?: number | undefined;
 }
 
-export interface InstanceClient {
+export interface InstanceClient extends SendingMethods {
   /** The instance's state; `data` is `null` while it is still being created. Safe to resend. */
   getStateInstance(options?: CallOptions): Promise<PartnerResult<GetStateInstanceAnswer>>;
   /** A QR code to link a phone (`type: "qrCode"`, a base64 PNG: see `qrDataUrl`), `alreadyLogged` or `error`. */
@@ -150,6 +151,7 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
     },
     deleteNotification: ({ receiptId }, call) =>
       core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
+    ...sendingMethodsOf(core),
     idInstance: core.idInstance,
     apiUrl: core.baseUrl,
     raw: core.raw,

@@ -3,7 +3,13 @@
 // Instance methods go through `partner.instance(...)`, so they share the partner client's
 // options (baseUrl as apiUrl, timeoutMs, retry, fetch) and middleware.
 import type { Middleware } from "openapi-fetch";
-import type { CallOptions, InstanceClient, PartnerClient, PartnerResult } from "../../src/index.js";
+import type {
+  CallOptions,
+  InstanceClient,
+  PartnerClient,
+  PartnerResult,
+  SendFileByUploadInput,
+} from "../../src/index.js";
 import { type SpecOperation, deref } from "./spec.js";
 import { INSTANCE_TOKEN } from "./token.js";
 
@@ -44,15 +50,33 @@ export function callOperation(
       return instance().setSettings(body as never, options);
     case "deleteNotification":
       return instance().deleteNotification({ receiptId: RECEIPT_ID }, options);
+    case "sendMessage":
+    case "sendFileByUrl":
+    case "getMessage":
+      return instance()[op.operationId](body as never, options);
+    case "sendFileByUpload":
+      return instance().sendFileByUpload(uploadOf(body), options);
     case "getStateInstance":
     case "qr":
     case "getSettings":
     case "logout":
     case "reboot":
     case "receiveNotification":
+    case "showMessagesQueue":
+    case "clearMessagesQueue":
+    case "lastOutgoingMessages":
       return instance()[op.operationId](options);
   }
   throw new Error(`callOperation does not know ${op.operationId}: add it here`);
+}
+
+/**
+ * A multipart example as the client takes it: its fields, and its `file` (the example's text
+ * standing for the bytes) as a Blob.
+ */
+export function uploadOf(example: unknown): SendFileByUploadInput {
+  const { file, ...fields } = example as Record<string, unknown>;
+  return { ...(fields as Omit<SendFileByUploadInput, "file">), file: new Blob([String(file)]) };
 }
 
 /** The request path a call of `op` with `token` (the family's secret) must reach, exactly. */
