@@ -10,6 +10,7 @@ import type {
   PartnerResult,
   SendFileByUploadInput,
 } from "../../src/index.js";
+import type { Seen } from "./server.js";
 import { type SpecOperation, deref } from "./spec.js";
 import { INSTANCE_TOKEN } from "./token.js";
 
@@ -77,6 +78,21 @@ export function callOperation(
 export function uploadOf(example: unknown): SendFileByUploadInput {
   const { file, ...fields } = example as Record<string, unknown>;
   return { ...(fields as Omit<SendFileByUploadInput, "file">), file: new Blob([String(file)]) };
+}
+
+/**
+ * The body a loopback server saw, as the request example it should equal: JSON parsed, or a
+ * multipart form's fields with the file part as its text (what `uploadOf` made of the example).
+ */
+export async function sentBody(op: SpecOperation, seen: Seen): Promise<unknown> {
+  if (op.requestMediaType !== "multipart/form-data") return JSON.parse(seen.body);
+  const headers = { "content-type": String(seen.headers["content-type"]) };
+  const form = await new Response(new Uint8Array(seen.bytes), { headers }).formData();
+  const fields: Array<Promise<[string, string]>> = [];
+  form.forEach((value, name) =>
+    fields.push(Promise.resolve(typeof value === "string" ? value : value.text()).then((text) => [name, text])),
+  );
+  return Object.fromEntries(await Promise.all(fields));
 }
 
 /** The request path a call of `op` with `token` (the family's secret) must reach, exactly. */
