@@ -208,7 +208,8 @@ async function validRequest(
 
 /** A query checked as the spec's validator takes it: numbers as numbers (an integer parameter), or every value as text. */
 function validQuery(validate: Validator, search: URLSearchParams): boolean {
-  const given = [...search];
+  const given: [string, string][] = [];
+  search.forEach((value, name) => given.push([name, value])); // no DOM.Iterable in the build's lib
   const asText = Object.fromEntries(given);
   const asNumbers = Object.fromEntries(
     given.map(([name, value]) => [name, /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]),
