@@ -230,13 +230,15 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
     expect(violations.some((v) => v.field === "timestamp" && v.rule === "type")).toBe(true);
   });
 
-  test("refusals: not JSON 400, too large 413, GET 405, text/plain 415; nothing dispatched", async () => {
+  // #22 item 2 changed the first two: an authenticated body that is not a JSON object is acknowledged
+  // (200, so that GREEN-API's queue moves on) and handed to onError; it was 400, resent for 24 h.
+  test("refusals: not JSON 200 (to onError), too large 413, GET 405, text/plain 415; nothing dispatched", async () => {
     const { raw, seen, errors } = await setUp({ maxBodyBytes: 2000 });
     const headers = { "Content-Type": "application/json; charset=utf-8", Authorization: `Bearer ${TOKEN}` };
     expect((await raw({ method: "POST", headers, body: '{"typeWebhook": "incomingMessageReceived",' })).status).toBe(
-      400,
+      200,
     );
-    expect((await raw({ method: "POST", headers, body: "[1, 2]" })).status).toBe(400);
+    expect((await raw({ method: "POST", headers, body: "[1, 2]" })).status).toBe(200);
     expect(
       (await raw({ method: "POST", headers, body: JSON.stringify({ ...copy(keyed), padding: "x".repeat(2000) }) }))
         .status,
@@ -268,7 +270,7 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
       ).status,
     ).toBe(415);
     expect(seen).toEqual([]);
-    expect(errors.map((e) => e.status)).toEqual([400, 400, 413, 413, 405, 415, 415]);
+    expect(errors.map((e) => e.status)).toEqual([200, 200, 413, 413, 405, 415, 415]);
   });
 });
 

@@ -1,0 +1,204 @@
+// The receiver's core: one notification, already read and authenticated, through
+//   inspect (violations, key) -> claim its key -> dispatch to the handlers -> complete or release
+// to a Receipt. Every step that calls code not ours (the store, the handlers) is bounded in time,
+// so a receipt always comes. The HTTP adapters and polling both end here.
+import { webhookTypes } from "../../generated/webhooks.js";
+import { inspect, isObject, report, webhookError } from "./inspect.js";
+import type { DedupStore, Delivery, Handler, Notification, Receipt, WebhookError } from "./types.js";
+
+export interface CoreSettings {
+  store: DedupStore | false;
+  handlerTimeoutMs: number;
+  storeTimeoutMs: number;
+  onError: (error: WebhookError) => unknown;
+}
+
+/** How a step that may be slow came out: its value, what it threw, or `late` (its later outcome is ignored). */
+export type Settled<T> = { value: T } | { error: unknown } | { late: Promise<T> };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/**
+ * Runs `step` and waits at most `ms` for it. A value that is not a promise is taken at once, with
+ * no timer (the memory store answers so). A later rejection is never unhandled.
+ */
+export function within<T>(step: () => T | PromiseLike<T>, ms: number): Settled<T> | Promise<Settled<T>> {
+  let result: T | PromiseLike<T>;
+  try {
+    result = step();
+  } catch (error) {
+    return { error };
+  }
+  if (!isThenable(result)) return { value: result as T };
+  const promise = Promise.resolve(result);
+  return new Promise<Settled<T>>((resolve) => {
+    const timer = setTimeout(() => resolve({ late: promise }), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve({ value })),
+      (error: unknown) => (clearTimeout(timer), resolve({ error })),
+    );
+  });
+}
+
+export function createReceiverCore(settings: CoreSettings) {
+  const { store, handlerTimeoutMs, storeTimeoutMs, onError } = settings;
+  const handlers = new Map<string, Handler<Notification>[]>();
+  const anyHandlers: Handler<Notification>[] = [];
+  const noHandlers: Handler<Notification>[] = [];
+
+  const receipt = (status: Receipt["status"], delivery: Delivery, error?: WebhookError): Receipt => ({
+    status,
+    acknowledged: status === "handled" || status === "duplicate" || status === "unreadable",
+    violations: delivery.violations,
+    key: delivery.key,
+    ...(error ? { error } : {}),
+  });
+  const refused = (
+    status: Receipt["status"],
+    delivery: Delivery,
+    [httpStatus, reason, message]: [number, WebhookError["reason"], string],
+    more: { cause?: unknown; body?: unknown } = {},
+  ) =>
+    receipt(
+      status,
+      delivery,
+      report(onError, webhookError(httpStatus, reason, message, { ...more, key: delivery.key })),
+    );
+
+  /** A body that can never be a notification: acknowledged (GREEN-API's queue moves on), never dispatched, handed to onError with the body. */
+  function unreadable(message: string, body: unknown): Receipt {
+    return refused("unreadable", { violations: [], key: undefined }, [200, "not-json", message], { body });
+  }
+
+  /** The notification's whole way through the receiver; never rejects. */
+  async function receive(notification: unknown): Promise<Receipt> {
+    if (!isObject(notification))
+      return unreadable("The body is not a JSON object; it is acknowledged, not dispatched", notification);
+    let delivery: Delivery = { violations: [], key: undefined };
+    try {
+      delivery = inspect(notification);
+      const claimed = store && delivery.key !== undefined ? await claim(store, delivery) : undefined;
+      if (claimed) return claimed;
+      const ran = await dispatch(notification as Notification, delivery);
+      return await finish(ran, delivery);
+    } catch (error) {
+      return refused("failed", delivery, [500, "internal", "The receiver failed; GREEN-API will resend"], {
+        cause: error,
+      });
+    }
+  }
+
+  /** Claims the key: undefined to go on, or the receipt that ends the delivery here. */
+  async function claim(store: DedupStore, delivery: Delivery): Promise<Receipt | undefined> {
+    const key = delivery.key!;
+    const claimed = await within(() => store.claim(key), storeTimeoutMs);
+    if ("value" in claimed) {
+      if (claimed.value === "new") return undefined;
+      if (claimed.value === "done") return receipt("duplicate", delivery);
+      return refused("busy", delivery, [
+        503,
+        "in-progress",
+        "Being handled by another receiver; GREEN-API will resend",
+      ]);
+    }
+    if ("late" in claimed) {
+      // Claimed after the answer: freed at once, so that the resend is not `busy` for a whole lease.
+      claimed.late.then(
+        (late) => late === "new" && within(() => store.release(key), storeTimeoutMs),
+        () => {},
+      );
+      return refused("failed", delivery, [
+        503,
+        "store",
+        `The de-duplication store did not answer within ${storeTimeoutMs} ms; GREEN-API will resend`,
+      ]);
+    }
+    return refused("failed", delivery, [503, "store", "The de-duplication store failed; GREEN-API will resend"], {
+      cause: claimed.error,
+    });
+  }
+
+  /** Runs every handler of the notification's type and onAny's; any one failing fails the delivery (GREEN-API resends it to all). */
+  function dispatch(notification: Notification, delivery: Delivery): Settled<void> | Promise<Settled<void>> {
+    const type = (notification as { typeWebhook?: unknown }).typeWebhook;
+    const own = (typeof type === "string" && handlers.get(type)) || noHandlers;
+    let failed: { error: unknown } | undefined;
+    let pending: PromiseLike<unknown>[] | undefined;
+    for (const handler of own.length ? [...own, ...anyHandlers] : anyHandlers) {
+      try {
+        const result = handler(notification, delivery);
+        if (isThenable(result)) (pending ??= []).push(result);
+      } catch (error) {
+        failed ??= { error };
+      }
+    }
+    if (!pending) return failed ?? { value: undefined };
+    const all = pending;
+    return within(async () => {
+      const settled = await Promise.allSettled(all);
+      if (failed) throw failed.error;
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (rejected) throw rejected.reason;
+    }, handlerTimeoutMs);
+  }
+
+  /** Records the outcome in the store, bounded; the receipt follows the handlers, never the store. */
+  async function finish(ran: Settled<void>, delivery: Delivery): Promise<Receipt> {
+    const { key } = delivery;
+    const tracked = store && key !== undefined ? store : undefined;
+    if ("value" in ran) {
+      // Handled: a store that fails or hangs now is reported, and the answer is 200 all the same
+      // (a 503 would have GREEN-API resend a notification already handled). The claim is left to its lease.
+      const storeError = tracked && (await storeStep(() => tracked.complete(key!), 200, "complete", key!));
+      return receipt("handled", delivery, storeError);
+    }
+    const outcome: [Receipt["status"], number, WebhookError["reason"], string] =
+      "late" in ran
+        ? ["timeout", 503, "timeout", `Handlers took longer than ${handlerTimeoutMs} ms; GREEN-API will resend`]
+        : ["failed", 500, "handler", "A handler failed; GREEN-API will resend"];
+    const result = refused(
+      outcome[0],
+      delivery,
+      [outcome[1], outcome[2], outcome[3]],
+      "error" in ran ? { cause: ran.error } : {},
+    );
+    // Freed, so that GREEN-API's resend is dispatched again (a handler still running does not mark it handled).
+    if (tracked) await storeStep(() => tracked.release(key!), outcome[1], "release", key!);
+    return result;
+  }
+
+  /** One store call after the handlers, bounded; its failure is reported, never thrown. */
+  async function storeStep(step: () => unknown, status: number, what: string, key: string) {
+    const done = await within(step, storeTimeoutMs);
+    if ("value" in done) return undefined;
+    const message =
+      "late" in done
+        ? `The de-duplication store did not ${what} within ${storeTimeoutMs} ms, after the handlers ran`
+        : `The de-duplication store failed to ${what}, after the handlers ran`;
+    return report(
+      onError,
+      webhookError(status, "store", message, "error" in done ? { cause: done.error, key } : { key }),
+    );
+  }
+
+  function on(typeWebhook: string, handler: Handler<never>) {
+    if (!(webhookTypes as readonly string[]).includes(typeWebhook))
+      throw new TypeError(`${JSON.stringify(typeWebhook)} is not a typeWebhook of the spec: use onAny for it`);
+    if (typeof handler !== "function") throw new TypeError("a handler must be a function");
+    handlers.set(typeWebhook, [...(handlers.get(typeWebhook) ?? []), handler as Handler<Notification>]);
+  }
+  function onAny(handler: Handler<Notification>) {
+    if (typeof handler !== "function") throw new TypeError("a handler must be a function");
+    anyHandlers.push(handler);
+  }
+
+  return { receive, unreadable, on, onAny };
+}
+
+export type ReceiverCore = ReturnType<typeof createReceiverCore>;

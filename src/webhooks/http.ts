@@ -1,0 +1,258 @@
+// The receiver's HTTP face: one request, whatever server it came through, to one answer.
+//   method -> token (a single one, before the body) -> media type -> body read with bounds
+//   -> JSON -> token (per instance, from the body) -> the core -> the answer
+// Nothing here throws out of `fetch` or `node`: any failure becomes an answer and an onError call.
+import { webhookDelivery } from "../../generated/webhooks.js";
+import { validateWebhookUrlToken } from "../../generated/validators.js";
+import { joinBytes, readBytes } from "../bytes.js";
+import { type ReceiverCore, within } from "./core.js";
+import { isObject, report, webhookError } from "./inspect.js";
+import type { NodeRequest, NodeResponse, Receipt, WebhookError, WebhookReceiverOptions } from "./types.js";
+
+/** One request, whatever server it came through. */
+export interface Incoming {
+  method: string;
+  header(name: string): string | undefined;
+  /** The body's bytes, `too-large` as soon as they pass `limit`, `too-slow` when they take longer than `ms`. */
+  body(limit: number, ms: number): Promise<Uint8Array | "too-large" | "too-slow">;
+}
+
+/** An answer, its body encoded once: most answers are the same few texts. */
+export interface Answer {
+  status: number;
+  body: Uint8Array<ArrayBuffer>;
+  headers: Record<string, string>;
+}
+
+export interface HttpSettings {
+  webhookUrlToken: WebhookReceiverOptions["webhookUrlToken"];
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  storeTimeoutMs: number;
+  tokenRule: string;
+  onError: (error: WebhookError) => unknown;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const TEXT = "text/plain; charset=utf-8";
+const answers = new Map<string, Answer>();
+/** The answer for a status and a text, built once per pair: a header object and bytes shared by every request. */
+function answer(status: number, text: string, extra?: Record<string, string>): Answer {
+  const id = `${status} ${text}`;
+  let made = answers.get(id);
+  if (!made) {
+    const body = encoder.encode(`${text}\n`);
+    made = { status, body, headers: { "Content-Type": TEXT, "Content-Length": String(body.byteLength), ...extra } };
+    if (answers.size < 100) answers.set(id, made); // messages with a number in them vary with the options only
+  }
+  return made;
+}
+const OK = answer(200, "OK");
+const ALREADY = answer(200, "Already handled");
+const ACKNOWLEDGED = answer(200, "Acknowledged, not dispatched: not a notification");
+const RETRY_AFTER = { "Retry-After": String(Math.ceil(webhookDelivery.resendAfterMs / 1000)) };
+
+/** The answer a receipt gets: 200 when acknowledged, the error's status otherwise. */
+export function answerOf(receipt: Receipt): Answer {
+  if (receipt.status === "handled") return OK;
+  if (receipt.status === "duplicate") return ALREADY;
+  if (receipt.status === "unreadable") return ACKNOWLEDGED;
+  const error = receipt.error!;
+  return answer(error.status, error.message, receipt.status === "busy" ? RETRY_AFTER : undefined);
+}
+
+export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
+  const { webhookUrlToken, maxBodyBytes, bodyTimeoutMs, storeTimeoutMs, tokenRule, onError } = settings;
+  const refuse = (
+    status: number,
+    reason: WebhookError["reason"],
+    message: string,
+    cause?: unknown,
+    extra?: Record<string, string>,
+  ) => {
+    report(onError, webhookError(status, reason, message, cause === undefined ? {} : { cause }));
+    return answer(status, message, extra);
+  };
+  const unauthorized = (why = "Missing or wrong webhookUrlToken") => refuse(401, "unauthorized", why);
+
+  /** Whether the Authorization header carries `expected`. GREEN-API sends `Bearer <token>`; the bare token is accepted too. */
+  function carries(header: string | undefined, expected: string): boolean {
+    if (!header) return false;
+    const given = header.replace(/^\s*Bearer\s+/i, "").trim();
+    return given !== "" && sameToken(given, expected);
+  }
+
+  /** A token per instance: looked up (bounded) from the body's idInstance; an answer when refused. */
+  async function lookUp(header: string | undefined, notification: object): Promise<Answer | undefined> {
+    const lookup = webhookUrlToken as (id: number) => string | undefined | Promise<string | undefined>;
+    const id = (notification as { instanceData?: { idInstance?: unknown } }).instanceData?.idInstance;
+    if (!Number.isSafeInteger(id)) return unauthorized();
+    const found = await within(() => lookup(id as number), storeTimeoutMs);
+    if ("late" in found)
+      return refuse(
+        503,
+        "token-lookup",
+        `The webhookUrlToken function did not answer within ${storeTimeoutMs} ms; GREEN-API will resend`,
+      );
+    if ("error" in found)
+      return refuse(503, "token-lookup", "The webhookUrlToken function failed; GREEN-API will resend", found.error);
+    const expected = found.value;
+    if (typeof expected !== "string" || expected === "") return unauthorized();
+    if (!validateWebhookUrlToken(expected))
+      return unauthorized(`The webhookUrlToken the function gave for this instance ${tokenRule}: it can never match`);
+    return carries(header, expected) ? undefined : unauthorized();
+  }
+
+  /** Reads the body: its bytes, or the answer that ends the request. */
+  async function read(incoming: Incoming): Promise<Uint8Array | Answer> {
+    const tooLarge = `The body is larger than ${maxBodyBytes} bytes`;
+    if (Number(incoming.header("content-length")) > maxBodyBytes) return refuse(413, "too-large", tooLarge);
+    let bytes: Uint8Array | "too-large" | "too-slow";
+    try {
+      bytes = await incoming.body(maxBodyBytes, bodyTimeoutMs);
+    } catch (error) {
+      return refuse(400, "unreadable", "The body could not be read", error);
+    }
+    if (bytes === "too-large") return refuse(413, "too-large", tooLarge);
+    if (bytes === "too-slow") return refuse(408, "slow-body", `The body did not arrive within ${bodyTimeoutMs} ms`);
+    return bytes;
+  }
+
+  /** One request to one answer; never rejects (anything thrown is a 500, reported). */
+  async function handle(incoming: Incoming): Promise<Answer> {
+    try {
+      if (incoming.method !== "POST")
+        return refuse(405, "method", "Only POST is accepted", undefined, { Allow: "POST" });
+      const authorization = incoming.header("authorization");
+      // A single token is checked before the body is even read; a token per instance needs idInstance from it first.
+      if (typeof webhookUrlToken === "string" && !carries(authorization, webhookUrlToken)) return unauthorized();
+      const mediaType = incoming.header("content-type")?.split(";")[0]!.trim().toLowerCase();
+      if (mediaType !== "application/json") return refuse(415, "media-type", "The body must be application/json");
+      const bytes = await read(incoming);
+      if (!(bytes instanceof Uint8Array)) return bytes;
+      const text = decoder.decode(bytes);
+      let notification: unknown;
+      try {
+        notification = JSON.parse(text);
+      } catch {
+        // Not JSON: a token per instance cannot be checked without idInstance, so it is refused;
+        // an authenticated one can never be read, so it is acknowledged (GREEN-API would resend it
+        // for 24 h, holding the instance's queue) and handed to onError with its text.
+        if (typeof webhookUrlToken === "function") return unauthorized();
+        return answerOf(core.unreadable("The body is not JSON; it is acknowledged, not dispatched", text));
+      }
+      if (typeof webhookUrlToken === "function") {
+        if (!isObject(notification)) return unauthorized();
+        const refused = await lookUp(authorization, notification);
+        if (refused) return refused;
+      }
+      return answerOf(await core.receive(notification));
+    } catch (error) {
+      return refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
+    }
+  }
+
+  /** The web-standard handler. */
+  async function fetchHandler(request: Request): Promise<Response> {
+    let made: Answer;
+    try {
+      made = await handle({
+        method: request.method,
+        header: (name) => request.headers.get(name) ?? undefined,
+        body: (limit, ms) => readStream(request.body, limit, ms),
+      });
+    } catch (error) {
+      made = refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
+    }
+    return new Response(made.body, { status: made.status, headers: made.headers });
+  }
+
+  /** The node:http handler: one head with its length and the body in one write (no chunked encoding). */
+  async function nodeHandler(req: NodeRequest, res: NodeResponse): Promise<void> {
+    let made: Answer;
+    try {
+      made = await handle({
+        method: req.method ?? "",
+        header: (name) => {
+          const value = req.headers[name];
+          return Array.isArray(value) ? value.join(", ") : value;
+        },
+        body: (limit, ms) => readNode(req, limit, ms),
+      });
+    } catch (error) {
+      made = refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
+    }
+    try {
+      if (res.headersSent || res.writableEnded || res.destroyed)
+        throw new Error("the response was already sent or closed");
+      // A body left unread (refused early, too large, too slow) closes the connection rather than draining it.
+      const headers = req.readableEnded ? made.headers : { ...made.headers, Connection: "close" };
+      res.writeHead(made.status, headers).end(made.body);
+    } catch (error) {
+      report(
+        onError,
+        webhookError(made.status, "answer", `The answer (HTTP ${made.status}) could not be written`, { cause: error }),
+      );
+    }
+  }
+
+  return { fetch: fetchHandler, node: nodeHandler };
+}
+
+/**
+ * Compares the token given with the one expected in time that depends only on the length given
+ * (the sender's), never on the expected token nor on where the two differ. Plain code, so it
+ * runs alike in Node, Workers, Deno, Bun and browsers (node:crypto's timingSafeEqual does not).
+ */
+function sameToken(given: string, expected: string): boolean {
+  let difference = given.length ^ expected.length;
+  for (let i = 0; i < given.length; i++) difference |= given.charCodeAt(i) ^ expected.charCodeAt(i % expected.length);
+  return difference === 0;
+}
+
+async function readStream(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  ms: number,
+): Promise<Uint8Array | "too-large" | "too-slow"> {
+  const slow = new AbortController();
+  const timer = setTimeout(() => slow.abort(), ms);
+  try {
+    const read = await readBytes(body, limit, slow.signal);
+    return "bytes" in read ? read.bytes : "too-large";
+  } catch (error) {
+    if (slow.signal.aborted) return "too-slow";
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Array | "too-large" | "too-slow"> {
+  // Express with a body parser has read the body already: express.raw() leaves bytes,
+  // express.text() a string, express.json() the parsed value (written out again here).
+  if (req.readableEnded) {
+    const { body } = req;
+    const bytes =
+      body instanceof Uint8Array
+        ? body
+        : encoder.encode(typeof body === "string" ? body : (JSON.stringify(body) ?? ""));
+    return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<Uint8Array | "too-large" | "too-slow">((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    // A sender that stalls is answered (and its connection closed) instead of holding it open.
+    timer = setTimeout(() => resolve("too-slow"), ms);
+    req.on("data", (chunk) => {
+      if (size > limit) return;
+      size += chunk.byteLength;
+      if (size > limit) resolve("too-large");
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(joinBytes(chunks, size)));
+    req.on("error", reject);
+  }).finally(() => clearTimeout(timer));
+}
