@@ -1,7 +1,7 @@
 // `green-api-partner/webhooks`: the receiver of the notifications GREEN-API POSTs to an instance's
-// `webhookUrl`, as a pipeline of small steps over one core (src/webhooks/):
-//   http.ts   method and media type -> body read with bounds -> token (constant time) -> JSON
-//   core.ts   inspect (violations are listed, never refused; the key) -> claim -> dispatch -> complete or release
+// `webhookUrl`, as a pipeline of small steps over one core (src/webhooks-*.ts):
+//   webhooks-http.ts   method and media type -> body read with bounds -> token (constant time) -> JSON
+//   webhooks-core.ts   inspect (violations are listed, never refused; the key) -> claim -> dispatch -> complete or release
 // `receiver.receive(notification)` is the core without HTTP: polling (`receiveNotifications` with
 // a receiver) and tests feed it directly, so handlers and de-duplication are the same every way.
 // GREEN-API removes a notification from its queue only on a 200, and resends after any other
@@ -12,16 +12,16 @@
 import { validateWebhookUrlToken } from "../generated/validators.js";
 import { messageTypes, webhookDelivery, webhookTypes, webhookUrlTokenRule } from "../generated/webhooks.js";
 import { wholeMs } from "./timing.js";
-import { createReceiverCore } from "./webhooks/core.js";
-import { createHttpHandler } from "./webhooks/http.js";
+import { createReceiverCore } from "./webhooks-core.js";
+import { createHttpHandler } from "./webhooks-http.js";
 import type {
   KnownMessageData,
   KnownNotification,
   Notification,
   WebhookReceiver,
   WebhookReceiverOptions,
-} from "./webhooks/types.js";
-import { memoryStore } from "./webhooks/stores.js";
+} from "./webhooks-types.js";
+import { memoryStore } from "./webhooks-stores.js";
 
 export type {
   DedupStore,
@@ -38,8 +38,8 @@ export type {
   WebhookError,
   WebhookReceiver,
   WebhookReceiverOptions,
-} from "./webhooks/types.js";
-export { memoryStore, redisStore, type RedisCommand } from "./webhooks/stores.js";
+} from "./webhooks-types.js";
+export { memoryStore, redisStore, type RedisCommand } from "./webhooks-stores.js";
 
 /** Whether a notification is of a `typeWebhook` the spec knows: then it narrows on `typeWebhook`. */
 export function isKnownNotification(notification: Notification): notification is KnownNotification {

@@ -1,12 +1,12 @@
 // The receiver's shapes: what GREEN-API sends (from generated/), what handlers get, what the
 // receiver reports, and the de-duplication store's contract.
-import type { components } from "../../generated/types.js";
+import type { components } from "../generated/types.js";
 import type {
   KnownMessageData as GeneratedKnownMessageData,
   KnownNotification as GeneratedKnownNotification,
   webhookTypes,
-} from "../../generated/webhooks.js";
-import type { Violation } from "../errors.js";
+} from "../generated/webhooks.js";
+import type { Violation } from "./errors.js";
 
 export type { Violation };
 /** One notification as the spec describes it: a union on `typeWebhook`, with an open branch for types it does not know yet. */

@@ -2,12 +2,12 @@
 //   method -> token (a single one, before the body) -> media type -> body read with bounds
 //   -> JSON -> token (per instance, from the body) -> the core -> the answer
 // Nothing here throws out of `fetch` or `node`: any failure becomes an answer and an onError call.
-import { webhookDelivery } from "../../generated/webhooks.js";
-import { validateWebhookUrlToken } from "../../generated/validators.js";
-import { joinBytes, readBytes } from "../bytes.js";
-import { type ReceiverCore, within } from "./core.js";
-import { isObject, report, webhookError } from "./inspect.js";
-import type { NodeRequest, NodeResponse, Receipt, WebhookError, WebhookReceiverOptions } from "./types.js";
+import { webhookDelivery } from "../generated/webhooks.js";
+import { validateWebhookUrlToken } from "../generated/validators.js";
+import { joinBytes, readBytes } from "./bytes.js";
+import { type ReceiverCore, within } from "./webhooks-core.js";
+import { isObject, report, webhookError } from "./webhooks-inspect.js";
+import type { NodeRequest, NodeResponse, Receipt, WebhookError, WebhookReceiverOptions } from "./webhooks-types.js";
 
 /** One request, whatever server it came through. */
 export interface Incoming {
@@ -240,19 +240,19 @@ function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Arr
         : encoder.encode(typeof body === "string" ? body : (JSON.stringify(body) ?? ""));
     return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
   }
-  let timer: ReturnType<typeof setTimeout> | undefined;
   return new Promise<Uint8Array | "too-large" | "too-slow">((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
     // A sender that stalls is answered (and its connection closed) instead of holding it open.
-    timer = setTimeout(() => resolve("too-slow"), ms);
+    const timer = setTimeout(() => resolve("too-slow"), ms);
+    const end = (value: Uint8Array | "too-large") => (clearTimeout(timer), resolve(value));
     req.on("data", (chunk) => {
       if (size > limit) return;
       size += chunk.byteLength;
-      if (size > limit) resolve("too-large");
+      if (size > limit) end("too-large");
       else chunks.push(chunk);
     });
-    req.on("end", () => resolve(joinBytes(chunks, size)));
-    req.on("error", reject);
-  }).finally(() => clearTimeout(timer));
+    req.on("end", () => end(joinBytes(chunks, size)));
+    req.on("error", (error) => (clearTimeout(timer), reject(error)));
+  });
 }

@@ -1,7 +1,7 @@
 // De-duplication stores: this process's memory (the default) and Redis (shared by receivers
 // behind a load balancer). How long keys live comes from GREEN-API's delivery facts (spec/).
-import { webhookDelivery } from "../../generated/webhooks.js";
-import type { DedupStore, StoreOptions } from "./types.js";
+import { webhookDelivery } from "../generated/webhooks.js";
+import type { DedupStore, StoreOptions } from "./webhooks-types.js";
 
 interface Entry {
   key: string;
@@ -55,7 +55,12 @@ export function memoryStore({
       put(key, false, leaseMs);
       return "new";
     },
-    complete: (key) => put(key, true, ttlMs),
+    complete(key) {
+      const held = keys.get(key);
+      // The claim's own entry turns handled in place: its age is the claim's, and nothing is allocated.
+      if (held) ((held.done = true), (held.until = Date.now() + ttlMs));
+      else put(key, true, ttlMs);
+    },
     release: (key) => void keys.delete(key),
   };
 }

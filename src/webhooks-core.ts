@@ -2,9 +2,9 @@
 //   inspect (violations, key) -> claim its key -> dispatch to the handlers -> complete or release
 // to a Receipt. Every step that calls code not ours (the store, the handlers) is bounded in time,
 // so a receipt always comes. The HTTP adapters and polling both end here.
-import { webhookTypes } from "../../generated/webhooks.js";
-import { inspect, isObject, report, webhookError } from "./inspect.js";
-import type { DedupStore, Delivery, Handler, Notification, Receipt, WebhookError } from "./types.js";
+import { webhookTypes } from "../generated/webhooks.js";
+import { inspect, isObject, report, webhookError } from "./webhooks-inspect.js";
+import type { DedupStore, Delivery, Handler, Notification, Receipt, WebhookError } from "./webhooks-types.js";
 
 export interface CoreSettings {
   store: DedupStore | false;
@@ -76,17 +76,25 @@ export function createReceiverCore(settings: CoreSettings) {
     return refused("unreadable", { violations: [], key: undefined }, [200, "not-json", message], { body });
   }
 
-  /** The notification's whole way through the receiver; never rejects. */
+  /**
+   * The notification's whole way through the receiver; never rejects. Each step answers at once
+   * when what it calls does (the memory store, synchronous handlers): no await, no timer then.
+   */
   async function receive(notification: unknown): Promise<Receipt> {
     if (!isObject(notification))
       return unreadable("The body is not a JSON object; it is acknowledged, not dispatched", notification);
     let delivery: Delivery = { violations: [], key: undefined };
     try {
       delivery = inspect(notification);
-      const claimed = store && delivery.key !== undefined ? await claim(store, delivery) : undefined;
-      if (claimed) return claimed;
-      const ran = await dispatch(notification as Notification, delivery);
-      return await finish(ran, delivery);
+      if (store && delivery.key !== undefined) {
+        const key = delivery.key;
+        const pending = within(() => store.claim(key), storeTimeoutMs);
+        const claimed = claimOutcome(store, delivery, pending instanceof Promise ? await pending : pending);
+        if (claimed) return claimed;
+      }
+      const pending = dispatch(notification as Notification, delivery);
+      const done = finish(pending instanceof Promise ? await pending : pending, delivery);
+      return done instanceof Promise ? await done : done;
     } catch (error) {
       return refused("failed", delivery, [500, "internal", "The receiver failed; GREEN-API will resend"], {
         cause: error,
@@ -94,10 +102,13 @@ export function createReceiverCore(settings: CoreSettings) {
     }
   }
 
-  /** Claims the key: undefined to go on, or the receipt that ends the delivery here. */
-  async function claim(store: DedupStore, delivery: Delivery): Promise<Receipt | undefined> {
+  /** What a claim came to: undefined to go on, or the receipt that ends the delivery here. */
+  function claimOutcome(
+    store: DedupStore,
+    delivery: Delivery,
+    claimed: Settled<"new" | "done" | "busy">,
+  ): Receipt | undefined {
     const key = delivery.key!;
-    const claimed = await within(() => store.claim(key), storeTimeoutMs);
     if ("value" in claimed) {
       if (claimed.value === "new") return undefined;
       if (claimed.value === "done") return receipt("duplicate", delivery);
@@ -149,33 +160,37 @@ export function createReceiverCore(settings: CoreSettings) {
   }
 
   /** Records the outcome in the store, bounded; the receipt follows the handlers, never the store. */
-  async function finish(ran: Settled<void>, delivery: Delivery): Promise<Receipt> {
+  function finish(ran: Settled<void>, delivery: Delivery): Receipt | Promise<Receipt> {
     const { key } = delivery;
     const tracked = store && key !== undefined ? store : undefined;
     if ("value" in ran) {
       // Handled: a store that fails or hangs now is reported, and the answer is 200 all the same
       // (a 503 would have GREEN-API resend a notification already handled). The claim is left to its lease.
-      const storeError = tracked && (await storeStep(() => tracked.complete(key!), 200, "complete", key!));
-      return receipt("handled", delivery, storeError);
+      if (!tracked) return receipt("handled", delivery);
+      const stored = storeStep(() => tracked.complete(key!), 200, "complete", key!);
+      return stored instanceof Promise
+        ? stored.then((error) => receipt("handled", delivery, error))
+        : receipt("handled", delivery, stored);
     }
-    const outcome: [Receipt["status"], number, WebhookError["reason"], string] =
+    const [status, httpStatus, reason, message]: [Receipt["status"], number, WebhookError["reason"], string] =
       "late" in ran
         ? ["timeout", 503, "timeout", `Handlers took longer than ${handlerTimeoutMs} ms; GREEN-API will resend`]
         : ["failed", 500, "handler", "A handler failed; GREEN-API will resend"];
-    const result = refused(
-      outcome[0],
-      delivery,
-      [outcome[1], outcome[2], outcome[3]],
-      "error" in ran ? { cause: ran.error } : {},
-    );
+    const result = refused(status, delivery, [httpStatus, reason, message], "error" in ran ? { cause: ran.error } : {});
+    if (!tracked) return result;
     // Freed, so that GREEN-API's resend is dispatched again (a handler still running does not mark it handled).
-    if (tracked) await storeStep(() => tracked.release(key!), outcome[1], "release", key!);
-    return result;
+    const released = storeStep(() => tracked.release(key!), httpStatus, "release", key!);
+    return released instanceof Promise ? released.then(() => result) : result;
   }
 
-  /** One store call after the handlers, bounded; its failure is reported, never thrown. */
-  async function storeStep(step: () => unknown, status: number, what: string, key: string) {
-    const done = await within(step, storeTimeoutMs);
+  /** One store call after the handlers, bounded; its failure is reported (and returned), never thrown. */
+  function storeStep(step: () => unknown, status: number, what: string, key: string) {
+    const done = within(step, storeTimeoutMs);
+    return done instanceof Promise
+      ? done.then((d) => storeFailure(d, status, what, key))
+      : storeFailure(done, status, what, key);
+  }
+  function storeFailure(done: Settled<unknown>, status: number, what: string, key: string) {
     if ("value" in done) return undefined;
     const message =
       "late" in done

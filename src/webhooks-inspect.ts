@@ -1,10 +1,10 @@
 // What a notification is, read without trusting it: its de-duplication key and its violations of
 // the spec. Neither throws, whatever JSON it is given (a lone surrogate, a huge number, a proxy
 // aside). Shared by the HTTP receiver and polling, so that both read a notification alike.
-import { type Validator, validateNotification } from "../../generated/validators.js";
-import { dedupKeys, webhookValidators } from "../../generated/webhooks.js";
-import { check } from "../validation.js";
-import type { Delivery, Violation, WebhookError } from "./types.js";
+import { type Validator, validateNotification } from "../generated/validators.js";
+import { dedupKeys, webhookValidators } from "../generated/webhooks.js";
+import { check } from "./validation.js";
+import type { Delivery, Violation, WebhookError } from "./webhooks-types.js";
 
 /** Per typeWebhook, the spec's JSON Pointers (RFC 6901) as lists of property names, parsed once. */
 const keyPaths = new Map<string, string[][]>(
