@@ -198,6 +198,10 @@ export interface paths {
          *       `pendingCode`); MAX and Telegram document `suspended`. Any other string may come: treat it
          *       as a state this version does not know.
          *     - Still `starting` after 5 minutes: GREEN-API advises reboot, then its support.
+         *     - **How to poll it** (`x-poll`): every 3 seconds, for up to 5 minutes. The 5 minutes are
+         *       GREEN-API's ("Creating and configuring an instance": the instance is created within up
+         *       to 5 minutes); GREEN-API names no interval, so 3 seconds is this contract's choice, a
+         *       few seconds as its guide says.
          *     - **Failures come with real HTTP statuses** (400, 401, 403, 429, 466, 499, 5xx), not inside
          *       HTTP 200 as for the partner methods. For minutes after creation a new instance may answer
          *       400 "Instance account is expired": wait and ask again.
@@ -253,7 +257,8 @@ export interface paths {
          *       `error`. Telegram adds `already_registered`; other kinds may come.
          *     - **The code changes**: WhatsApp makes a new one every 20 seconds, MAX and Telegram every
          *       5. Ask again every 1 to 2 seconds while it is shown, and stop once the state is
-         *       `authorized`.
+         *       `authorized`. This contract polls every 2 seconds (`x-poll`), as GREEN-API's
+         *       "Creating and configuring an instance" page recommends (its QR page says 1 second).
          *     - MAX: linking by QR code needs the account's password turned off. WhatsApp can also link
          *       by phone number (getAuthorizationCode).
          *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
@@ -572,6 +577,10 @@ export interface paths {
          *       `null`.
          *     - The call waits up to `receiveTimeout` seconds for a notification: a client's timeout
          *       must be longer.
+         *     - **How to poll it** (`x-poll`): with `receiveTimeout` 20, as GREEN-API's own JavaScript
+         *       SDK does (its example ReceiveNotifications.js: "waits for 20 sec"), asking again at once
+         *       after each answer; after a failure, wait 5 seconds before asking again. GREEN-API names
+         *       no pause after a failure: 5 seconds is this contract's choice.
          *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
          *     - **Safe to resend** (`x-retry-safe`): nothing is deleted by receiving, so a resend hands
          *       out the same notification again at worst, which a receiver skips by its key
@@ -867,6 +876,40 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
+         * WebhookUrl
+         * @description The URL GREEN-API POSTs this instance's notifications to (GREEN-API's setSettings page: "URL
+         *     for sending notifications"; its webhook-endpoint page: it "accepts incoming POST requests").
+         *     GREEN-API delivers by HTTP, so the URL is `http://` or `https://` with a host (`https://`
+         *     keeps the webhook token secret on the way); anything else could never receive a
+         *     notification. The empty string `""` turns webhooks off, and must be set to receive
+         *     notifications by polling (receiveNotification).
+         * @example https://mysite.com/webhook/green-api/
+         */
+        WebhookUrl: string;
+        /**
+         * WebhookUrlToken
+         * @description **Secret.** The token GREEN-API sends back to the instance's webhook server in the header
+         *     `Authorization: Bearer <webhookUrlToken>` of every webhook request (GREEN-API's setSettings
+         *     page: "Token to access your notification server"; the `Bearer` form is inferred from
+         *     GREEN-API's own receivers). The empty string `""` means no token.
+         *
+         *     Only **visible ASCII** (`!` to `~`, 0x21–0x7E) is allowed, so that the token arrives byte
+         *     for byte and a receiver can match it:
+         *     - an HTTP field value is visible ASCII, spaces and tabs (RFC 9110, section 5.5); a
+         *       receiver strips the spaces and tabs around it, so a token that starts or ends with one
+         *       never matches;
+         *     - non-ASCII letters (Cyrillic, accents) are not field text (RFC 9110 calls them obsolete
+         *       `obs-text`); `fetch` and undici refuse any character above U+00FF in a header, and the
+         *       rest arrives in Latin-1, not in the UTF-8 it was written in;
+         *     - GREEN-API's own receivers split the header at its space (`token.split(" ")[1]` in
+         *       greenapi-integration `src/core/guard.ts`), so a space inside a token cuts it.
+         *     RFC 6750's `b64token` (letters, digits, `-._~+/`, then `=`) fits inside this rule; a token
+         *     of random letters and digits (as GREEN-API's integrations generate, 24 characters) is the
+         *     safest choice.
+         * @example f93537eb3e8fed66847b5bd
+         */
+        WebhookUrlToken: string;
+        /**
          * YesNo
          * @description A switch, written as the **string** `"yes"` or `"no"`: not a boolean, and not `"true"` or
          *     `"false"`, which GREEN-API does not understand.
@@ -894,17 +937,18 @@ export interface components {
              */
             name?: string;
             /**
-             * @description URL that GREEN-API sends this instance's webhooks to. The empty string `""` turns
-             *     webhooks off.
+             * @description URL that GREEN-API sends this instance's webhooks to: `http://` or `https://` with a host
+             *     (see `WebhookUrl`). The empty string `""` turns webhooks off.
              * @example https://mysite.com/webhook/green-api/
              */
-            webhookUrl?: string;
+            webhookUrl?: components["schemas"]["WebhookUrl"];
             /**
-             * @description Token for your webhook server: GREEN-API sends it back in the `Authorization` header of
-             *     every webhook request. The empty string `""` means no token.
+             * @description Token for your webhook server: GREEN-API sends it back as `Authorization: Bearer <token>`
+             *     in every webhook request. Visible ASCII only, no space (see `WebhookUrlToken`), so that
+             *     it can be matched. The empty string `""` means no token.
              * @example f93537eb3e8fed66847b5bd
              */
-            webhookUrlToken?: string;
+            webhookUrlToken?: components["schemas"]["WebhookUrlToken"];
             /**
              * Format: int32
              * @description Delay between outgoing messages, in milliseconds. Default 3000 (3 seconds); at least 500
@@ -1379,7 +1423,10 @@ export interface components {
             /**
              * Format: int64
              * @description The phone number in international format, as a number: country code and number, digits
-             *     only, no `+`, no leading `00` (`79876543210`). At most 15 digits (ITU-T E.164).
+             *     only, no `+`, no leading `00` (`79876543210`). From 7 to 15 digits: at most 15 by ITU-T
+             *     E.164; at least 7 because the shortest numbers in use are a 3-digit country code and a
+             *     4-digit number (Niue, +683, and Tokelau, +690, in libphonenumber's metadata,
+             *     PhoneNumberMetadata.xml). A shorter number belongs to no phone.
              * @example 79876543210
              */
             phoneNumber: number;
@@ -1570,17 +1617,19 @@ export interface components {
          */
         SetSettingsRequest: {
             /**
-             * @description URL that GREEN-API sends this instance's webhooks to. The empty string `""` turns
-             *     webhooks off; it must be `""` to receive notifications by polling (receiveNotification).
+             * @description URL that GREEN-API sends this instance's webhooks to: `http://` or `https://` with a host
+             *     (see `WebhookUrl`). The empty string `""` turns webhooks off; it must be `""` to receive
+             *     notifications by polling (receiveNotification).
              * @example https://mysite.com/webhook/green-api/
              */
-            webhookUrl?: string;
+            webhookUrl?: components["schemas"]["WebhookUrl"];
             /**
-             * @description **Secret.** Token for your webhook server: GREEN-API sends it in the `Authorization`
-             *     header of every webhook request. The empty string `""` means no token.
+             * @description **Secret.** Token for your webhook server: GREEN-API sends it as `Authorization: Bearer
+             *     <token>` in every webhook request. Visible ASCII only, no space (see `WebhookUrlToken`),
+             *     so that it can be matched. The empty string `""` means no token.
              * @example f93537eb3e8fed66847b5bd
              */
-            webhookUrlToken?: string;
+            webhookUrlToken?: components["schemas"]["WebhookUrlToken"];
             /**
              * Format: int32
              * @description Delay between outgoing messages, in milliseconds: at least 500. GREEN-API's WhatsApp
@@ -3014,6 +3063,8 @@ export interface components {
     };
     pathItems: never;
 }
+export type WebhookUrl = components['schemas']['WebhookUrl'];
+export type WebhookUrlToken = components['schemas']['WebhookUrlToken'];
 export type YesNo = components['schemas']['YesNo'];
 export type CreateInstanceRequest = components['schemas']['CreateInstanceRequest'];
 export type IdInstance = components['schemas']['IdInstance'];

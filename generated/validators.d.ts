@@ -10,6 +10,7 @@ export interface Validator {
 }
 export declare const validatePartnerError: Validator;
 export declare const validateQuotaExceededError: Validator;
+export declare const validateWebhookUrlToken: Validator;
 export declare const validatePartnerToken: Validator;
 export declare const validateIdInstance: Validator;
 export declare const validateApiTokenInstance: Validator;
@@ -30,6 +31,7 @@ export declare const validateSettingsSaved: Validator;
 export declare const validateInstanceLogout: Validator;
 export declare const validateInstanceReboot: Validator;
 export declare const validateReceiveNotificationAnswer: Validator;
+export declare const validateReceiveNotificationQuery: Validator;
 export declare const validateNotificationDeleted: Validator;
 export declare const validateNotification: Validator;
 export declare const validateIncomingMessageReceived: Validator;

@@ -23,9 +23,14 @@ const NOT_PROSE = new Set(["value", "example", "default", "enum", "const", "sour
 const segment = (key) =>
   typeof key === "number" ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `['${key.replace(/'/g, "\\'")}']`;
 
+/** An extension whose name says it holds descriptions (`x-enumDescriptions`, `x-pattern-description`). */
+const DESCRIBING_EXTENSION = /^x-.*descriptions?$/i;
+
 /**
  * Every human-readable text of a spec: `{ target, field, text }`, where `target` is the JSONPath
- * of the object that holds it and `field` its key. `x-enumDescriptions` counts as one text.
+ * of the object that holds it and `field` its key. An extension named for descriptions counts:
+ * a string as one text, a map of texts (`x-enumDescriptions`: per enum value) as one text, its
+ * JSON, whatever its spelling, so that no text Redoc shows is left untranslated.
  */
 export function humanTexts(doc) {
   const found = [];
@@ -43,8 +48,10 @@ export function humanTexts(doc) {
           // A code sample's label is prose when it is more than a program's name (`curl`, which
           // Redoc also uses to pick the sample it shows first).
           (/x-codeSamples'\]\[\d+\]$/.test(path) && key === "label" && /\s/.test(value)));
-      if (isText) found.push({ target: path, field: key, text: value });
-      else if (key === "x-enumDescriptions") found.push({ target: path, field: key, text: JSON.stringify(value) });
+      if (isText || (typeof value === "string" && DESCRIBING_EXTENSION.test(key)))
+        found.push({ target: path, field: key, text: value });
+      else if (DESCRIBING_EXTENSION.test(key) && value && typeof value === "object")
+        found.push({ target: path, field: key, text: JSON.stringify(value) });
       else walk(value, here);
     }
   };

@@ -1,9 +1,10 @@
 // Gates 1 and 2: Redocly (recommended-strict and the house rules) and Spectral (OpenAPI and
 // OWASP rulesets) pass with no problem, and the house rules bite on a broken copy of spec/.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { loadSpec } from "../scripts/spec.js";
 import { root, run } from "./helpers/run.js";
 
@@ -171,5 +172,46 @@ describe("open enums", () => {
     const doc = loadSpec(join(root, bundles[0][1]));
     delete doc.components.schemas.TypeInstance.anyOf[1]["x-open-enum"];
     expect(unmarkedOpenEnums(doc)).toContain("#/components/schemas/TypeInstance");
+  });
+});
+
+// Redoc reads `x-enumDescriptions`; any other spelling (`x-enum-descriptions`, issue #22) is shown
+// nowhere and translated by no overlay. Every YAML file of spec/ is read as written, not bundled.
+const REDOC_SPELLING = "x-enumDescriptions";
+/** Every key of spec/'s YAML files that spells an enum-descriptions extension otherwise, or whose keys are not its enum's. */
+function misspeltExtensions(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (node: Json, where: string) => {
+    if (!node || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (/^x-?enum.?desc/i.test(key) && key !== REDOC_SPELLING) found.push(`${where}/${key}`);
+      if (key === REDOC_SPELLING && Array.isArray(node.enum))
+        for (const name of Object.keys(value as object))
+          if (!node.enum.includes(name)) found.push(`${where}/${key}/${name} (not a value of its enum)`);
+      walk(value, `${where}/${key}`);
+    }
+  };
+  for (const file of readdirSync(join(dir, "spec"), { recursive: true, encoding: "utf8" }))
+    if (/\.ya?ml$/.test(file)) walk(parse(readFileSync(join(dir, "spec", file), "utf8")), file);
+  return found;
+}
+
+describe("extensions are spelt as Redoc reads them", () => {
+  it(`no file of spec/ has an enum-descriptions key other than ${REDOC_SPELLING}, nor one for a value its enum lacks`, () => {
+    expect(misspeltExtensions(root)).toEqual([]);
+  });
+
+  it("x-enum-descriptions fails", () => {
+    const dir = brokenSpec("components/schemas/QrTypeKnown.yaml", (t) =>
+      t.replace(REDOC_SPELLING, "x-enum-descriptions"),
+    );
+    expect(misspeltExtensions(dir)).toEqual(["components/schemas/QrTypeKnown.yaml/x-enum-descriptions"]);
+  });
+
+  it("a description of a value the enum lacks fails", () => {
+    const dir = brokenSpec("components/schemas/QrTypeKnown.yaml", (t) => t.replace("\n  qrCode: ", "\n  qrcode: "));
+    expect(misspeltExtensions(dir)).toEqual([
+      "components/schemas/QrTypeKnown.yaml/x-enumDescriptions/qrcode (not a value of its enum)",
+    ]);
   });
 });

@@ -48,8 +48,9 @@ describe("the Russian bundle (generated/openapi.ru.json)", () => {
   });
 
   it("leaves no human-readable text in English", () => {
+    // A map of texts (x-enumDescriptions) is one text, its JSON: each of its values must be Russian.
     const values = (t: { field: string; text: string }) =>
-      t.field === "x-enumDescriptions" ? Object.values(JSON.parse(t.text)) : [t.text];
+      /^x-/.test(t.field) && t.text.startsWith("{") ? Object.values(JSON.parse(t.text)) : [t.text];
     const english = texts.filter((t) => values(t).some((v) => !CYRILLIC.test(v as string)));
     expect(english.map((t) => `${t.target} ${t.field}: ${t.text.slice(0, 60)}`)).toEqual([]);
   });
@@ -62,6 +63,24 @@ describe("the Russian bundle (generated/openapi.ru.json)", () => {
       return copy;
     };
     expect(blank(russian)).toEqual(blank(spec));
+  });
+});
+
+describe("extension texts count", () => {
+  it("each x-enumDescriptions of the spec is a text to translate (issue #22: 13 were left in English)", () => {
+    const enumTexts = humanTexts(spec).filter((t) => t.field === "x-enumDescriptions");
+    expect(enumTexts.map((t) => t.target)).toEqual(
+      expect.arrayContaining(
+        ["InstanceStateKnown", "QrTypeKnown", "TypeInstanceKnown"].map((n) => `$.components.schemas.${n}`),
+      ),
+    );
+  });
+
+  it("whatever its spelling: a misspelt x-enum-descriptions is still counted, so it cannot hide", () => {
+    const doc = { components: { schemas: { Kind: { enum: ["a"], "x-enum-descriptions": { a: "An English text" } } } } };
+    expect(humanTexts(doc)).toEqual([
+      { target: "$.components.schemas.Kind", field: "x-enum-descriptions", text: '{"a":"An English text"}' },
+    ]);
   });
 });
 
