@@ -188,8 +188,13 @@ export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
         throw new Error("the response was already sent or closed");
       // A body left unread (refused early, too large, too slow) closes the connection rather than draining it.
       const headers = req.readableEnded ? made.headers : { ...made.headers, Connection: "close" };
-      res.writeHead(made.status, headers).end(made.body);
+      const ended = res.writeHead(made.status, headers).end(made.body) as { then?: unknown } | undefined;
+      // A framework's end() that returns a promise (node:http's does not) is never an unhandled rejection.
+      if (ended && typeof ended.then === "function") (ended as PromiseLike<unknown>).then(undefined, unwritten);
     } catch (error) {
+      unwritten(error);
+    }
+    function unwritten(error: unknown) {
       report(
         onError,
         webhookError(made.status, "answer", `The answer (HTTP ${made.status}) could not be written`, { cause: error }),
