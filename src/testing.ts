@@ -244,7 +244,7 @@ export async function deliverWebhook(
     );
     answered.yes = true;
     const read = await readBytes(response.body, maxAnswerBytes, signal);
-    const bytes = "bytes" in read ? read.bytes : read.tooLarge;
+    const bytes = "bytes" in read ? read.bytes : read.tooLarge.subarray(0, maxAnswerBytes);
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>), {
       status: response.status,
       statusText: response.statusText,

@@ -2,12 +2,8 @@
 // web-standard fetch handler, with requests shaped as GREEN-API sends them: POST,
 // `Content-Type: application/json; charset=utf-8`, `Authorization: Bearer <webhookUrlToken>`.
 // Notifications are the spec's named examples.
-import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { build } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { dedupKeys, webhookTypes } from "../generated/webhooks.js";
 import { deliverWebhook, notificationExamples } from "../src/testing.js";
@@ -19,7 +15,7 @@ import {
   createWebhookReceiver,
   memoryStore,
 } from "../src/webhooks.js";
-import { root } from "./helpers/run.js";
+import { sendWebhookCli } from "./helpers/send-webhook.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
 const WRONG = "gac.FAKE-WRONG-TOKEN-00000000000000000000000000000";
@@ -378,32 +374,7 @@ describe("memoryStore", () => {
 });
 
 describe("green-api-partner send-webhook", () => {
-  /** The bin, bundled with src/ in place of dist/ (no build needed), inside the repo so its packages resolve. */
-  async function cli() {
-    const outfile = join(root, "node_modules/.cache/green-api-partner-test/green-api-partner.mjs");
-    await build({
-      entryPoints: [join(root, "bin/green-api-partner.js")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      outfile,
-      packages: "external",
-      logLevel: "silent",
-      plugins: [
-        {
-          name: "src",
-          setup: (b) => b.onResolve({ filter: /dist\/testing\.js$/ }, () => ({ path: join(root, "src/testing.ts") })),
-        },
-      ],
-    });
-    return (args: string[], env: Record<string, string> = {}) =>
-      promisify(execFile)("node", [outfile, ...args], {
-        env: { ...process.env, GREEN_API_WEBHOOK_TOKEN: "", ...env },
-      }).then(
-        (done) => ({ code: 0, ...done }),
-        (failed: { code: number; stdout: string; stderr: string }) => failed,
-      );
-  }
+  const cli = sendWebhookCli;
 
   test("posts a named example as GREEN-API does; the token from the environment, never printed", async () => {
     const run = await cli();
