@@ -51,14 +51,19 @@ export function createReceiverCore(settings: CoreSettings) {
   const handlers = new Map<string, Handler<Notification>[]>();
   const anyHandlers: Handler<Notification>[] = [];
   const noHandlers: Handler<Notification>[] = [];
+  const NO_DELIVERY: Delivery = { violations: [], key: undefined };
+  const RAN: Settled<void> = { value: undefined };
 
-  const receipt = (status: Receipt["status"], delivery: Delivery, error?: WebhookError): Receipt => ({
-    status,
-    acknowledged: status === "handled" || status === "duplicate" || status === "unreadable",
-    violations: delivery.violations,
-    key: delivery.key,
-    ...(error ? { error } : {}),
-  });
+  const receipt = (status: Receipt["status"], delivery: Delivery, error?: WebhookError): Receipt => {
+    const made: Receipt = {
+      status,
+      acknowledged: status === "handled" || status === "duplicate" || status === "unreadable",
+      violations: delivery.violations,
+      key: delivery.key,
+    };
+    if (error) made.error = error;
+    return made;
+  };
   const refused = (
     status: Receipt["status"],
     delivery: Delivery,
@@ -76,30 +81,49 @@ export function createReceiverCore(settings: CoreSettings) {
     return refused("unreadable", { violations: [], key: undefined }, [200, "not-json", message], { body });
   }
 
+  const internal = (delivery: Delivery, error: unknown) =>
+    refused("failed", delivery, [500, "internal", "The receiver failed; GREEN-API will resend"], { cause: error });
+
+  /** The notification's whole way through the receiver, as a promise that never rejects. */
+  function receive(notification: unknown): Promise<Receipt> {
+    const receipt = run(notification);
+    return receipt instanceof Promise ? receipt : Promise.resolve(receipt);
+  }
+
   /**
-   * The notification's whole way through the receiver; never rejects. Each step answers at once
-   * when what it calls does (the memory store, synchronous handlers): no await, no timer then.
+   * The pipeline; never throws nor rejects. Each step answers at once when what it calls does (the
+   * memory store, synchronous handlers): then no promise, no timer, and the receipt comes back as
+   * a value (the HTTP adapters take it so).
    */
-  async function receive(notification: unknown): Promise<Receipt> {
+  function run(notification: unknown): Receipt | Promise<Receipt> {
     if (!isObject(notification))
       return unreadable("The body is not a JSON object; it is acknowledged, not dispatched", notification);
-    let delivery: Delivery = { violations: [], key: undefined };
+    let delivery: Delivery = NO_DELIVERY;
     try {
       delivery = inspect(notification);
-      if (store && delivery.key !== undefined) {
-        const key = delivery.key;
-        const pending = within(() => store.claim(key), storeTimeoutMs);
-        const claimed = claimOutcome(store, delivery, pending instanceof Promise ? await pending : pending);
-        if (claimed) return claimed;
-      }
-      const pending = dispatch(notification as Notification, delivery);
-      const done = finish(pending instanceof Promise ? await pending : pending, delivery);
-      return done instanceof Promise ? await done : done;
+      const known = delivery;
+      const key = delivery.key;
+      const claimed = store && key !== undefined ? within(() => store.claim(key), storeTimeoutMs) : undefined;
+      const next =
+        claimed instanceof Promise
+          ? claimed.then((c) => afterClaim(notification as Notification, known, c))
+          : afterClaim(notification as Notification, known, claimed);
+      return next instanceof Promise ? next.catch((error: unknown) => internal(known, error)) : next;
     } catch (error) {
-      return refused("failed", delivery, [500, "internal", "The receiver failed; GREEN-API will resend"], {
-        cause: error,
-      });
+      return internal(delivery, error);
     }
+  }
+
+  /** Dispatches a notification claimed (or one with no key, or no store), then records the outcome. */
+  function afterClaim(
+    notification: Notification,
+    delivery: Delivery,
+    claimed: Settled<"new" | "done" | "busy"> | undefined,
+  ): Receipt | Promise<Receipt> {
+    const ended = claimed && claimOutcome(store as DedupStore, delivery, claimed);
+    if (ended) return ended;
+    const ran = dispatch(notification, delivery);
+    return ran instanceof Promise ? ran.then((r) => finish(r, delivery)) : finish(ran, delivery);
   }
 
   /** What a claim came to: undefined to go on, or the receipt that ends the delivery here. */
@@ -149,7 +173,7 @@ export function createReceiverCore(settings: CoreSettings) {
         failed ??= { error };
       }
     }
-    if (!pending) return failed ?? { value: undefined };
+    if (!pending) return failed ?? RAN;
     const all = pending;
     return within(async () => {
       const settled = await Promise.allSettled(all);
@@ -213,7 +237,7 @@ export function createReceiverCore(settings: CoreSettings) {
     anyHandlers.push(handler);
   }
 
-  return { receive, unreadable, on, onAny };
+  return { receive, run, unreadable, on, onAny };
 }
 
 export type ReceiverCore = ReturnType<typeof createReceiverCore>;

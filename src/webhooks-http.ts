@@ -36,6 +36,8 @@ export interface HttpSettings {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const TEXT = "text/plain; charset=utf-8";
+/** `application/json`, in any case, with or without parameters (`; charset=utf-8`). */
+const JSON_MEDIA_TYPE = /^\s*application\/json\s*(?:;|$)/i;
 const answers = new Map<string, Answer>();
 /** The answer for a status and a text, built once per pair: a header object and bytes shared by every request. */
 function answer(status: number, text: string, extra?: Record<string, string>): Answer {
@@ -79,7 +81,8 @@ export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
   /** Whether the Authorization header carries `expected`. GREEN-API sends `Bearer <token>`; the bare token is accepted too. */
   function carries(header: string | undefined, expected: string): boolean {
     if (!header) return false;
-    const given = header.replace(/^\s*Bearer\s+/i, "").trim();
+    // GREEN-API's own form first, at no cost; any other spacing or case of the scheme through the pattern.
+    const given = header.startsWith("Bearer ") ? header.slice(7).trim() : header.replace(/^\s*Bearer\s+/i, "").trim();
     return given !== "" && sameToken(given, expected);
   }
 
@@ -104,20 +107,7 @@ export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
     return carries(header, expected) ? undefined : unauthorized();
   }
 
-  /** Reads the body: its bytes, or the answer that ends the request. */
-  async function read(incoming: Incoming): Promise<Uint8Array | Answer> {
-    const tooLarge = `The body is larger than ${maxBodyBytes} bytes`;
-    if (Number(incoming.header("content-length")) > maxBodyBytes) return refuse(413, "too-large", tooLarge);
-    let bytes: Uint8Array | "too-large" | "too-slow";
-    try {
-      bytes = await incoming.body(maxBodyBytes, bodyTimeoutMs);
-    } catch (error) {
-      return refuse(400, "unreadable", "The body could not be read", error);
-    }
-    if (bytes === "too-large") return refuse(413, "too-large", tooLarge);
-    if (bytes === "too-slow") return refuse(408, "slow-body", `The body did not arrive within ${bodyTimeoutMs} ms`);
-    return bytes;
-  }
+  const tooLarge = () => refuse(413, "too-large", `The body is larger than ${maxBodyBytes} bytes`);
 
   /** One request to one answer; never rejects (anything thrown is a 500, reported). */
   async function handle(incoming: Incoming): Promise<Answer> {
@@ -127,10 +117,17 @@ export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
       const authorization = incoming.header("authorization");
       // A single token is checked before the body is even read; a token per instance needs idInstance from it first.
       if (typeof webhookUrlToken === "string" && !carries(authorization, webhookUrlToken)) return unauthorized();
-      const mediaType = incoming.header("content-type")?.split(";")[0]!.trim().toLowerCase();
-      if (mediaType !== "application/json") return refuse(415, "media-type", "The body must be application/json");
-      const bytes = await read(incoming);
-      if (!(bytes instanceof Uint8Array)) return bytes;
+      if (!JSON_MEDIA_TYPE.test(incoming.header("content-type") ?? ""))
+        return refuse(415, "media-type", "The body must be application/json");
+      if (Number(incoming.header("content-length")) > maxBodyBytes) return tooLarge();
+      let bytes: Uint8Array | "too-large" | "too-slow";
+      try {
+        bytes = await incoming.body(maxBodyBytes, bodyTimeoutMs);
+      } catch (error) {
+        return refuse(400, "unreadable", "The body could not be read", error);
+      }
+      if (bytes === "too-large") return tooLarge();
+      if (bytes === "too-slow") return refuse(408, "slow-body", `The body did not arrive within ${bodyTimeoutMs} ms`);
       const text = decoder.decode(bytes);
       let notification: unknown;
       try {
@@ -147,7 +144,8 @@ export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
         const refused = await lookUp(authorization, notification);
         if (refused) return refused;
       }
-      return answerOf(await core.receive(notification));
+      const receipt = core.run(notification);
+      return answerOf(receipt instanceof Promise ? await receipt : receipt);
     } catch (error) {
       return refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
     }

@@ -3,12 +3,6 @@
 import { webhookDelivery } from "../generated/webhooks.js";
 import type { DedupStore, StoreOptions } from "./webhooks-types.js";
 
-interface Entry {
-  key: string;
-  done: boolean;
-  until: number;
-}
-
 /**
  * The default store: this process's memory, at most `maxKeys` keys (default 10 000). Past that,
  * the oldest handled or expired keys go first; a claim whose handler still runs (its lease not yet
@@ -22,44 +16,45 @@ export function memoryStore({
   maxKeys = 10_000,
 }: StoreOptions & { maxKeys?: number | undefined } = {}): DedupStore {
   // Hand-written rather than lru-cache: an LRU would evict a claim whose handler still runs.
-  // The ages are a queue beside the Map: taking a Map's first key after many deletes costs
+  // Each key maps to one number, when it ends in ms since `base`: positive once handled, negative
+  // while claimed (no object per key: the keys live long, and fewer survivors are less to collect).
+  // Their ages are a queue beside the Map: taking a Map's first key after many deletes costs
   // microseconds (V8 skips the deleted slots), the queue's head costs nothing.
-  const keys = new Map<string, Entry>();
-  let ages: Entry[] = [];
+  const base = Date.now() - 1;
+  const keys = new Map<string, number>();
+  let ages: string[] = [];
   let head = 0;
-  const put = (key: string, done: boolean, ms: number) => {
-    const entry = { key, done, until: Date.now() + ms };
-    keys.set(key, entry);
-    ages.push(entry);
-    if (keys.size > maxKeys) forgetOldest();
-    // Entries replaced or deleted stay in the queue until its live part is a minority: then it is rebuilt.
-    if (ages.length - head > 2 * keys.size + 1024) {
-      ages = ages.slice(head).filter((e) => keys.get(e.key) === e);
-      head = 0;
-    }
-  };
+  const now = () => Date.now() - base;
   const forgetOldest = () => {
-    const now = Date.now();
-    // Each entry is looked at once at most: a running claim goes to the back, kept.
+    const at = now();
+    // Each key is looked at once at most: a running claim goes to the back, kept.
     for (let left = ages.length - head; keys.size > maxKeys && left > 0; left--) {
       const oldest = ages[head++]!;
-      if (keys.get(oldest.key) !== oldest) continue; // replaced or deleted since
-      if (oldest.done || oldest.until <= now) keys.delete(oldest.key);
+      const until = keys.get(oldest);
+      if (until === undefined) continue; // released since
+      if (until > 0 || -until <= at) keys.delete(oldest);
       else ages.push(oldest);
+    }
+    // Keys released or already forgotten stay in the queue until its live part is a minority: then it is rebuilt.
+    if (ages.length - head > 2 * keys.size + 1024) {
+      ages = ages.slice(head).filter((key) => keys.has(key));
+      head = 0;
     }
   };
   return {
     claim(key) {
-      const held = keys.get(key);
-      if (held && held.until > Date.now()) return held.done ? "done" : "busy";
-      put(key, false, leaseMs);
+      const until = keys.get(key);
+      if (until !== undefined && Math.abs(until) > now()) return until > 0 ? "done" : "busy";
+      if (until === undefined) ages.push(key);
+      keys.set(key, -(now() + leaseMs));
+      if (keys.size > maxKeys || ages.length - head > 2 * keys.size + 1024) forgetOldest();
       return "new";
     },
     complete(key) {
-      const held = keys.get(key);
-      // The claim's own entry turns handled in place: its age is the claim's, and nothing is allocated.
-      if (held) ((held.done = true), (held.until = Date.now() + ttlMs));
-      else put(key, true, ttlMs);
+      // The claim's own key turns handled in place: its age is the claim's.
+      if (!keys.has(key)) ages.push(key);
+      keys.set(key, now() + ttlMs);
+      if (keys.size > maxKeys) forgetOldest();
     },
     release: (key) => void keys.delete(key),
   };
