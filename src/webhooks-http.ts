@@ -246,8 +246,9 @@ function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Arr
   return new Promise<Uint8Array | "too-large" | "too-slow">((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
-    // A sender that stalls is answered (and its connection closed) instead of holding it open.
-    const timer = setTimeout(() => resolve("too-slow"), ms);
+    // A sender that stalls is answered (and its connection closed) instead of holding it open; a
+    // body already whole in memory (GREEN-API sends it at once) needs no timer.
+    const timer = req.complete === true ? undefined : setTimeout(() => resolve("too-slow"), ms);
     const end = (value: Uint8Array | "too-large") => (clearTimeout(timer), resolve(value));
     req.on("data", (chunk) => {
       if (size > limit) return;

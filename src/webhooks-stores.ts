@@ -44,9 +44,10 @@ export function memoryStore({
   return {
     claim(key) {
       const until = keys.get(key);
-      if (until !== undefined && Math.abs(until) > now()) return until > 0 ? "done" : "busy";
+      const at = now();
+      if (until !== undefined && Math.abs(until) > at) return until > 0 ? "done" : "busy";
       if (until === undefined) ages.push(key);
-      keys.set(key, -(now() + leaseMs));
+      keys.set(key, -(at + leaseMs));
       if (keys.size > maxKeys || ages.length - head > 2 * keys.size + 1024) forgetOldest();
       return "new";
     },

@@ -167,6 +167,8 @@ export interface NodeRequest {
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
   readableEnded?: boolean | undefined;
+  /** node:http: the whole message has arrived (then its body is in memory, and no timer is needed to bound it). */
+  complete?: boolean | undefined;
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "end" | "error" | "close", listener: (error?: Error) => void): unknown;
   resume(): unknown;
