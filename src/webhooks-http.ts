@@ -53,6 +53,7 @@ function answer(status: number, text: string, extra?: Record<string, string>): A
 const OK = answer(200, "OK");
 const ALREADY = answer(200, "Already handled");
 const ACKNOWLEDGED = answer(200, "Acknowledged, not dispatched: not a notification");
+const ALLOW = { Allow: "POST" };
 const RETRY_AFTER = { "Retry-After": String(Math.ceil(webhookDelivery.resendAfterMs / 1000)) };
 
 /** The answer a receipt gets: 200 when acknowledged, the error's status otherwise. */
@@ -64,143 +65,171 @@ export function answerOf(receipt: Receipt): Answer {
   return answer(error.status, error.message, receipt.status === "busy" ? RETRY_AFTER : undefined);
 }
 
-export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
-  const { webhookUrlToken, maxBodyBytes, bodyTimeoutMs, storeTimeoutMs, tokenRule, onError } = settings;
-  const refuse = (
-    status: number,
-    reason: WebhookError["reason"],
-    message: string,
-    cause?: unknown,
-    extra?: Record<string, string>,
-  ) => {
-    report(onError, webhookError(status, reason, message, cause === undefined ? {} : { cause }));
-    return answer(status, message, extra);
+/** The HTTP face's state: its settings and the core it feeds. */
+interface HttpState extends HttpSettings {
+  core: ReceiverCore;
+}
+
+/** An answer other than the core's, its error handed to onError first. */
+function refuse(
+  state: HttpState,
+  status: number,
+  reason: WebhookError["reason"],
+  message: string,
+  cause?: unknown,
+  extra?: Record<string, string>,
+): Answer {
+  report(state.onError, webhookError(status, reason, message, cause === undefined ? {} : { cause }));
+  return answer(status, message, extra);
+}
+const unauthorized = (state: HttpState, why = "Missing or wrong webhookUrlToken") =>
+  refuse(state, 401, "unauthorized", why);
+const internal = (state: HttpState, error: unknown) =>
+  refuse(state, 500, "internal", "The receiver failed; GREEN-API will resend", error);
+
+/** Whether the Authorization header carries `expected`. GREEN-API sends `Bearer <token>`; the bare token is accepted too. */
+function carries(header: string | undefined, expected: string): boolean {
+  if (!header) return false;
+  // GREEN-API's own form first, at no cost; any other spacing or case of the scheme through the pattern.
+  const given = header.startsWith("Bearer ") ? header.slice(7).trim() : header.replace(/^\s*Bearer\s+/i, "").trim();
+  return given !== "" && sameToken(given, expected);
+}
+
+/** A token per instance: looked up (bounded) from the body's idInstance; an answer when refused. */
+async function lookUp(state: HttpState, header: string | undefined, notification: object): Promise<Answer | undefined> {
+  const { storeTimeoutMs } = state;
+  const lookup = state.webhookUrlToken as (id: number) => string | undefined | Promise<string | undefined>;
+  const id = (notification as { instanceData?: { idInstance?: unknown } }).instanceData?.idInstance;
+  if (!Number.isSafeInteger(id)) return unauthorized(state);
+  const found = await within(() => lookup(id as number), storeTimeoutMs);
+  if ("late" in found) {
+    const message = `The webhookUrlToken function did not answer within ${storeTimeoutMs} ms; GREEN-API will resend`;
+    return refuse(state, 503, "token-lookup", message);
+  }
+  if ("error" in found)
+    return refuse(
+      state,
+      503,
+      "token-lookup",
+      "The webhookUrlToken function failed; GREEN-API will resend",
+      found.error,
+    );
+  const expected = found.value;
+  if (typeof expected !== "string" || expected === "") return unauthorized(state);
+  if (!validateWebhookUrlToken(expected))
+    return unauthorized(
+      state,
+      `The webhookUrlToken the function gave for this instance ${state.tokenRule}: it can never match`,
+    );
+  return carries(header, expected) ? undefined : unauthorized(state);
+}
+
+/** The request's bytes, or the answer that ends it (too large, too slow, unreadable). */
+async function bodyOf(state: HttpState, incoming: Incoming): Promise<Uint8Array | Answer> {
+  const { maxBodyBytes, bodyTimeoutMs } = state;
+  const tooLarge = () => refuse(state, 413, "too-large", `The body is larger than ${maxBodyBytes} bytes`);
+  if (Number(incoming.header("content-length")) > maxBodyBytes) return tooLarge();
+  let bytes: Uint8Array | "too-large" | "too-slow";
+  try {
+    bytes = await incoming.body(maxBodyBytes, bodyTimeoutMs);
+  } catch (error) {
+    return refuse(state, 400, "unreadable", "The body could not be read", error);
+  }
+  if (bytes === "too-large") return tooLarge();
+  if (bytes === "too-slow")
+    return refuse(state, 408, "slow-body", `The body did not arrive within ${bodyTimeoutMs} ms`);
+  return bytes;
+}
+
+/** One request to one answer; never rejects (anything thrown is a 500, reported). */
+export async function handle(state: HttpState, incoming: Incoming): Promise<Answer> {
+  const { webhookUrlToken, core } = state;
+  try {
+    if (incoming.method !== "POST") return refuse(state, 405, "method", "Only POST is accepted", undefined, ALLOW);
+    const authorization = incoming.header("authorization");
+    // A single token is checked before the body is even read; a token per instance needs idInstance from it first.
+    if (typeof webhookUrlToken === "string" && !carries(authorization, webhookUrlToken)) return unauthorized(state);
+    if (!JSON_MEDIA_TYPE.test(incoming.header("content-type") ?? ""))
+      return refuse(state, 415, "media-type", "The body must be application/json");
+    const bytes = await bodyOf(state, incoming);
+    if (!(bytes instanceof Uint8Array)) return bytes;
+    const text = decoder.decode(bytes);
+    let notification: unknown;
+    try {
+      notification = JSON.parse(text);
+    } catch {
+      // Not JSON: a token per instance cannot be checked without idInstance, so it is refused;
+      // an authenticated one can never be read, so it is acknowledged (GREEN-API would resend it
+      // for 24 h, holding the instance's queue) and handed to onError with its text.
+      if (typeof webhookUrlToken === "function") return unauthorized(state);
+      return answerOf(core.unreadable("The body is not JSON; it is acknowledged, not dispatched", text));
+    }
+    if (typeof webhookUrlToken === "function") {
+      if (!isObject(notification)) return unauthorized(state);
+      const refused = await lookUp(state, authorization, notification);
+      if (refused) return refused;
+    }
+    const receipt = core.run(notification);
+    return answerOf(receipt instanceof Promise ? await receipt : receipt);
+  } catch (error) {
+    return internal(state, error);
+  }
+}
+
+/** The web-standard handler. */
+async function fetchHandler(state: HttpState, request: Request): Promise<Response> {
+  let made: Answer;
+  try {
+    made = await handle(state, {
+      method: request.method,
+      header: (name) => request.headers.get(name) ?? undefined,
+      body: (limit, ms) => readStream(request.body, limit, ms),
+    });
+  } catch (error) {
+    made = internal(state, error);
+  }
+  return new Response(made.body, { status: made.status, headers: made.headers });
+}
+
+/** The node:http handler: one head with its length and the body in one write (no chunked encoding). */
+async function nodeHandler(state: HttpState, req: NodeRequest, res: NodeResponse): Promise<void> {
+  let made: Answer;
+  try {
+    made = await handle(state, {
+      method: req.method ?? "",
+      header: (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+      body: (limit, ms) => readNode(req, limit, ms),
+    });
+  } catch (error) {
+    made = internal(state, error);
+  }
+  const unwritten = (error: unknown) => {
+    const message = `The answer (HTTP ${made.status}) could not be written`;
+    report(state.onError, webhookError(made.status, "answer", message, { cause: error }));
   };
-  const unauthorized = (why = "Missing or wrong webhookUrlToken") => refuse(401, "unauthorized", why);
-
-  /** Whether the Authorization header carries `expected`. GREEN-API sends `Bearer <token>`; the bare token is accepted too. */
-  function carries(header: string | undefined, expected: string): boolean {
-    if (!header) return false;
-    // GREEN-API's own form first, at no cost; any other spacing or case of the scheme through the pattern.
-    const given = header.startsWith("Bearer ") ? header.slice(7).trim() : header.replace(/^\s*Bearer\s+/i, "").trim();
-    return given !== "" && sameToken(given, expected);
+  try {
+    if (res.headersSent || res.writableEnded || res.destroyed)
+      throw new Error("the response was already sent or closed");
+    // A body left unread (refused early, too large, too slow) closes the connection rather than draining it.
+    const headers = req.readableEnded ? made.headers : { ...made.headers, Connection: "close" };
+    const ended = res.writeHead(made.status, headers).end(made.body) as { then?: unknown } | undefined;
+    // A framework's end() that returns a promise (node:http's does not) is never an unhandled rejection.
+    if (ended && typeof ended.then === "function") (ended as PromiseLike<unknown>).then(undefined, unwritten);
+  } catch (error) {
+    unwritten(error);
   }
+}
 
-  /** A token per instance: looked up (bounded) from the body's idInstance; an answer when refused. */
-  async function lookUp(header: string | undefined, notification: object): Promise<Answer | undefined> {
-    const lookup = webhookUrlToken as (id: number) => string | undefined | Promise<string | undefined>;
-    const id = (notification as { instanceData?: { idInstance?: unknown } }).instanceData?.idInstance;
-    if (!Number.isSafeInteger(id)) return unauthorized();
-    const found = await within(() => lookup(id as number), storeTimeoutMs);
-    if ("late" in found)
-      return refuse(
-        503,
-        "token-lookup",
-        `The webhookUrlToken function did not answer within ${storeTimeoutMs} ms; GREEN-API will resend`,
-      );
-    if ("error" in found)
-      return refuse(503, "token-lookup", "The webhookUrlToken function failed; GREEN-API will resend", found.error);
-    const expected = found.value;
-    if (typeof expected !== "string" || expected === "") return unauthorized();
-    if (!validateWebhookUrlToken(expected))
-      return unauthorized(`The webhookUrlToken the function gave for this instance ${tokenRule}: it can never match`);
-    return carries(header, expected) ? undefined : unauthorized();
-  }
-
-  const tooLarge = () => refuse(413, "too-large", `The body is larger than ${maxBodyBytes} bytes`);
-
-  /** One request to one answer; never rejects (anything thrown is a 500, reported). */
-  async function handle(incoming: Incoming): Promise<Answer> {
-    try {
-      if (incoming.method !== "POST")
-        return refuse(405, "method", "Only POST is accepted", undefined, { Allow: "POST" });
-      const authorization = incoming.header("authorization");
-      // A single token is checked before the body is even read; a token per instance needs idInstance from it first.
-      if (typeof webhookUrlToken === "string" && !carries(authorization, webhookUrlToken)) return unauthorized();
-      if (!JSON_MEDIA_TYPE.test(incoming.header("content-type") ?? ""))
-        return refuse(415, "media-type", "The body must be application/json");
-      if (Number(incoming.header("content-length")) > maxBodyBytes) return tooLarge();
-      let bytes: Uint8Array | "too-large" | "too-slow";
-      try {
-        bytes = await incoming.body(maxBodyBytes, bodyTimeoutMs);
-      } catch (error) {
-        return refuse(400, "unreadable", "The body could not be read", error);
-      }
-      if (bytes === "too-large") return tooLarge();
-      if (bytes === "too-slow") return refuse(408, "slow-body", `The body did not arrive within ${bodyTimeoutMs} ms`);
-      const text = decoder.decode(bytes);
-      let notification: unknown;
-      try {
-        notification = JSON.parse(text);
-      } catch {
-        // Not JSON: a token per instance cannot be checked without idInstance, so it is refused;
-        // an authenticated one can never be read, so it is acknowledged (GREEN-API would resend it
-        // for 24 h, holding the instance's queue) and handed to onError with its text.
-        if (typeof webhookUrlToken === "function") return unauthorized();
-        return answerOf(core.unreadable("The body is not JSON; it is acknowledged, not dispatched", text));
-      }
-      if (typeof webhookUrlToken === "function") {
-        if (!isObject(notification)) return unauthorized();
-        const refused = await lookUp(authorization, notification);
-        if (refused) return refused;
-      }
-      const receipt = core.run(notification);
-      return answerOf(receipt instanceof Promise ? await receipt : receipt);
-    } catch (error) {
-      return refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
-    }
-  }
-
-  /** The web-standard handler. */
-  async function fetchHandler(request: Request): Promise<Response> {
-    let made: Answer;
-    try {
-      made = await handle({
-        method: request.method,
-        header: (name) => request.headers.get(name) ?? undefined,
-        body: (limit, ms) => readStream(request.body, limit, ms),
-      });
-    } catch (error) {
-      made = refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
-    }
-    return new Response(made.body, { status: made.status, headers: made.headers });
-  }
-
-  /** The node:http handler: one head with its length and the body in one write (no chunked encoding). */
-  async function nodeHandler(req: NodeRequest, res: NodeResponse): Promise<void> {
-    let made: Answer;
-    try {
-      made = await handle({
-        method: req.method ?? "",
-        header: (name) => {
-          const value = req.headers[name];
-          return Array.isArray(value) ? value.join(", ") : value;
-        },
-        body: (limit, ms) => readNode(req, limit, ms),
-      });
-    } catch (error) {
-      made = refuse(500, "internal", "The receiver failed; GREEN-API will resend", error);
-    }
-    try {
-      if (res.headersSent || res.writableEnded || res.destroyed)
-        throw new Error("the response was already sent or closed");
-      // A body left unread (refused early, too large, too slow) closes the connection rather than draining it.
-      const headers = req.readableEnded ? made.headers : { ...made.headers, Connection: "close" };
-      const ended = res.writeHead(made.status, headers).end(made.body) as { then?: unknown } | undefined;
-      // A framework's end() that returns a promise (node:http's does not) is never an unhandled rejection.
-      if (ended && typeof ended.then === "function") (ended as PromiseLike<unknown>).then(undefined, unwritten);
-    } catch (error) {
-      unwritten(error);
-    }
-    function unwritten(error: unknown) {
-      report(
-        onError,
-        webhookError(made.status, "answer", `The answer (HTTP ${made.status}) could not be written`, { cause: error }),
-      );
-    }
-  }
-
-  return { fetch: fetchHandler, node: nodeHandler };
+/** The receiver's two HTTP entry points over its core. */
+export function createHttpHandler(core: ReceiverCore, settings: HttpSettings) {
+  const state: HttpState = { ...settings, core };
+  return {
+    fetch: (request: Request) => fetchHandler(state, request),
+    node: (req: NodeRequest, res: NodeResponse) => nodeHandler(state, req, res),
+  };
 }
 
 /**
