@@ -56,7 +56,7 @@ type Read = { empty: true } | { receiptId: number; body: unknown } | { broken: s
 /**
  * Receiving by polling (only when the instance's `webhookUrl` is `""`): yields each notification
  * of the instance's queue, with its violations of the spec (a notification that breaks it is
- * handed over all the same, as the webhook receiver does: a refusal would hold the queue for 24 h),
+ * handed over all the same, as the webhook receiver does: a refusal would hold the queue for as long as GREEN-API keeps it),
  * and deletes it only once the loop body that handled it finished, when the next one is asked
  * for. A body that throws (or a `break`) leaves it in the queue, to come again. With `receiver`,
  * each notification goes through the receiver instead, and is deleted once it acknowledged it.

@@ -183,7 +183,7 @@ export interface DeliverWebhookOptions {
   signal?: AbortSignal | undefined;
   /**
    * How long the whole exchange may take, the answer's body included, in milliseconds. Default:
-   * as long as GREEN-API waits for an answer (`webhookDelivery.answerWithinMs`, 180 s).
+   * as long as GREEN-API waits for an answer (`webhookDelivery.answerWithinMs`).
    */
   timeoutMs?: number | undefined;
   /** The most of the answer's body that is read, in bytes (the rest is cut off). Default 65536. */

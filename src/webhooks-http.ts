@@ -160,7 +160,7 @@ export async function handle(state: HttpState, incoming: Incoming): Promise<Answ
     } catch {
       // Not JSON: a token per instance cannot be checked without idInstance, so it is refused;
       // an authenticated one can never be read, so it is acknowledged (GREEN-API would resend it
-      // for 24 h, holding the instance's queue) and handed to onError with its text.
+      // for as long as it keeps it, holding the instance's queue) and handed to onError with its text.
       if (typeof webhookUrlToken === "function") return unauthorized(state);
       return answerOf(core.unreadable("The body is not JSON; it is acknowledged, not dispatched", text));
     }

@@ -92,9 +92,9 @@ export interface DedupStore {
 }
 
 export interface StoreOptions {
-  /** How long a handled key is remembered, in ms. Default: as long as GREEN-API keeps a notification in its queue (`webhookDelivery.keptForMs`, 24 h). */
+  /** How long a handled key is remembered, in ms. Default: as long as GREEN-API keeps a notification in its queue (`webhookDelivery.keptForMs`). */
   ttlMs?: number | undefined;
-  /** How long a claim holds while its handlers run (a crashed process frees it after this), in ms. Default: as long as GREEN-API waits for an answer (`webhookDelivery.answerWithinMs`, 180 s). */
+  /** How long a claim holds while its handlers run (a crashed process frees it after this), in ms. Default: as long as GREEN-API waits for an answer (`webhookDelivery.answerWithinMs`). */
   leaseMs?: number | undefined;
 }
 
@@ -144,7 +144,7 @@ export interface WebhookReceiverOptions {
  * - `handled`: every handler resolved (HTTP: 200);
  * - `duplicate`: handled before, dispatched to nothing (200);
  * - `unreadable`: not a JSON object, so never dispatched; handed to `onError` (200, so that
- *   GREEN-API's queue moves on: it would resend it for 24 h otherwise);
+ *   GREEN-API's queue moves on: it would resend it for as long as it keeps it otherwise);
  * - `busy`: another receiver is handling it now (503, resent later);
  * - `failed`: a handler failed (500) or the store did (503): nothing remembered, resent later;
  * - `timeout`: the handlers outran `handlerTimeoutMs` (503), the claim freed.
