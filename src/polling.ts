@@ -180,7 +180,8 @@ function captureAnswers(instance: Partial<Pick<InstanceClient, "raw" | "idInstan
   const middleware: Middleware = {
     onResponse({ schemaPath, params, response }) {
       if (schemaPath !== op.path || response.status !== 200) return undefined;
-      if (idInstance !== undefined && String(params.path?.idInstance) !== String(idInstance)) return undefined;
+      const id = params.path?.idInstance; // another instance's loop on a shared client (partner.instance) is not ours
+      if (idInstance !== undefined && id !== undefined && String(id) !== String(idInstance)) return undefined;
       const copy = response.clone();
       last = readBytes(copy.body, op.maxResponseBytes).then(
         (read) => ("bytes" in read ? decoder.decode(read.bytes) : undefined),
