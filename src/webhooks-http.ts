@@ -287,5 +287,6 @@ function readNode(req: NodeRequest, limit: number, ms: number): Promise<Uint8Arr
     });
     req.on("end", () => end(joinBytes(chunks, size)));
     req.on("error", (error) => (clearTimeout(timer), reject(error)));
+    req.resume(); // flowing even if something paused it: a body in memory with no timer must still end
   });
 }

@@ -356,3 +356,19 @@ describe("#22 item 5: a webhookUrlToken that could never match is refused where 
     expect(errors[0]!.message).toContain(webhookUrlTokenRule);
   });
 });
+
+describe("receiver.node: a request paused by something before it (a middleware)", () => {
+  test("is still read and answered", async () => {
+    const { receiver, seen } = recording();
+    const { url, close } = await listen((req, res) => {
+      req.pause();
+      void receiver.node(req, res);
+    });
+    try {
+      expect((await deliverWebhook(url, keyedName as never, { webhookUrlToken: TOKEN })).status).toBe(200);
+      expect(seen).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+});
