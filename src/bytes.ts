@@ -12,36 +12,43 @@ export async function readBytes(
 ): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
   if (!body) return { bytes: new Uint8Array() };
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  if (!signal) return readAll(reader, limit);
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => (reject(signal?.reason), reader.cancel(signal?.reason).catch(() => {}));
+    onAbort = () => (reject(signal.reason), reader.cancel(signal.reason).catch(() => {}));
   });
   aborted.catch(() => {});
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener("abort", onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
-    return await readAll();
+    return await readAll(reader, limit, signal, aborted);
   } finally {
-    signal?.removeEventListener("abort", onAbort);
+    signal.removeEventListener("abort", onAbort);
   }
+}
 
-  async function readAll(): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
-    for (;;) {
-      const { done, value } = signal ? await Promise.race([reader.read(), aborted]) : await reader.read();
-      // Cancelling ends a pending read as `done`: an aborted read is an abort, never a whole body.
-      if (signal?.aborted) throw signal.reason;
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        return { tooLarge: chunks[0] ?? value };
-      }
-      chunks.push(value);
+/** Reads chunks up to `limit` bytes; each read raced with `aborted` when a signal is given. */
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+  signal?: AbortSignal,
+  aborted?: Promise<never>,
+): Promise<{ bytes: Uint8Array } | { tooLarge: Uint8Array }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = aborted ? await Promise.race([reader.read(), aborted]) : await reader.read();
+    // Cancelling ends a pending read as `done`: an aborted read is an abort, never a whole body.
+    if (signal?.aborted) throw signal.reason;
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return { tooLarge: chunks[0] ?? value };
     }
-    return { bytes: joinBytes(chunks, size) };
+    chunks.push(value);
   }
+  return { bytes: joinBytes(chunks, size) };
 }
 
 /** Chunks as one array; one chunk as it is, without a copy. */

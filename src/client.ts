@@ -12,10 +12,15 @@ import type {
   paths,
 } from "../generated/types.js";
 import type { PartnerResult, Violation } from "./errors.js";
-import { type CallOptions, type ExecutorOptions, createExecutor, serialise } from "./executor.js";
+import { type CallOptions, type Core, type TransportOptions, createCore, serialise } from "./executor.js";
 import { type InstanceClient, type InstanceClientOptions, createInstanceCore, instanceClientOf } from "./instance.js";
 
-export type PartnerClientOptions = ExecutorOptions;
+export interface PartnerClientOptions extends TransportOptions {
+  /** The partner's secret API key from GREEN-API support. It never appears in an error. */
+  partnerToken: string;
+  /** `partnerApiUrl` from the partner's console; defaults to the spec's server. */
+  baseUrl?: string | undefined;
+}
 /** Options of one call: `signal`, `timeoutMs`, `retry`. */
 export type CreateInstanceOptions = Omit<CallOptions, "retry">;
 export type CreateInstanceResult = PartnerResult<CreatedInstance>;
@@ -90,8 +95,26 @@ function withoutUndefined<T extends object>(options: T | undefined): Partial<T> 
 const ZONE_MARGIN_MS = 14 * 60 * 60 * 1000;
 
 /** The executor alone, for the method functions below: what a program that wants only some methods builds. */
-export type PartnerCore = ReturnType<typeof createExecutor>;
-export const createPartnerCore: (options: PartnerClientOptions) => PartnerCore = createExecutor;
+export type PartnerCore = Core;
+
+const WHERE = "createPartnerClient";
+
+/** The partner family's core: checks the partner token and the base URL once, and builds the executor. */
+export function createPartnerCore(options: PartnerClientOptions): PartnerCore {
+  const { partnerToken } = options ?? ({} as PartnerClientOptions);
+  if (typeof partnerToken !== "string" || partnerToken === "")
+    throw new TypeError(
+      `${WHERE}: partnerToken is required, as a non-empty string (the partner's API key from GREEN-API support)`,
+    );
+  // Refused at once, and never printed: a token that breaks the rule could change the request's path.
+  if (!validatePartnerToken(partnerToken)) throw new TypeError(`${WHERE}: partnerToken ${operations.partnerTokenRule}`);
+  return createCore({
+    ...options,
+    where: WHERE,
+    baseUrl: options.baseUrl ?? operations.defaultBaseUrl,
+    pathValues: { partnerToken },
+  });
+}
 
 // One typed line per method over the executor. As functions of a core, a bundler keeps only the
 // methods a program calls, and their validators; createPartnerClient gathers them all.

@@ -48,8 +48,10 @@ interface Answered {
   retryAfterMs?: number;
 }
 
-/** One quota of a 466's body (`invokeStatus`, `correspondentsStatus`), secrets masked. */
+/** One quota of a 466's body (one of its quota fields: `quotaFields` of generated/operations.js), secrets masked. */
 export type QuotaStatus = components["schemas"]["QuotaStatus"];
+/** A 466's body: its quota objects by field, as the spec's QuotaExceededError gives them. */
+export type QuotaExceeded = components["schemas"]["QuotaExceededError"];
 
 /**
  * GREEN-API's own error: `{code, description}`, inside HTTP 200 or with a 4xx/5xx status; or a
@@ -64,7 +66,7 @@ export interface ApiError extends Failure<"api">, Answered {
   /** The whole error body, secrets masked, with any fields beyond `code` and `description`. */
   body: Record<string, unknown>;
   /** A 466's quota objects, as GREEN-API's "466 error body" page documents them; absent otherwise. */
-  quota?: { invokeStatus?: QuotaStatus | null; correspondentsStatus?: QuotaStatus | null };
+  quota?: QuotaExceeded;
 }
 
 /** A non-2xx answer that is not GREEN-API's error body: plain text, a proxy's HTML page, nothing. */
@@ -199,18 +201,25 @@ export function secretValuesIn(text: string): string[] {
 
 export function masker(secrets: string | readonly string[]): Masker {
   const known = [...new Set(typeof secrets === "string" ? [secrets] : secrets)].filter(Boolean);
-  // Case-insensitive: an escape's hex digits come in either case, and a server may change a token's.
-  const anyForm = known.length
-    ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "gi")
-    : undefined;
-  const prefixes = known.map(prefixAtEnd);
   const longest = Math.max(0, ...known.map((secret) => secret.length));
+  // Compiled on first use: a call that succeeds never prints anything, and these patterns are
+  // the costliest part of a call (each character of each secret in every written form).
+  let compiled: { anyForm: RegExp | undefined; prefixes: RegExp[] } | undefined;
+  const patterns = () =>
+    (compiled ??= {
+      // Case-insensitive: an escape's hex digits come in either case, and a server may change a token's.
+      anyForm: known.length
+        ? new RegExp(known.map((secret) => [...secret].map(characterForms).join("")).join("|"), "gi")
+        : undefined,
+      prefixes: known.map(prefixAtEnd),
+    });
 
   /** The values a text gives its secret fields: masked wherever else they stand in it too. */
   const secretsIn = secretValuesIn;
   // Secret fields' values are masked as they stand and URL-encoded; the configured secrets in every form.
   const maskWith = (text: string, values: string[]) => {
     let out = text.replace(SECRET_IN_JSON, `$1${MASK}$3`);
+    const { anyForm } = patterns();
     if (anyForm) out = out.replace(anyForm, MASK);
     for (const value of values)
       for (const form of new Set([value, encodeURIComponent(value)]))
@@ -230,7 +239,7 @@ export function masker(secrets: string | readonly string[]): Masker {
   /** A text's end that a cut left holding the first part of a secret loses that part. */
   const dropPrefix = (text: string, found: string[]) => {
     let out = text;
-    for (const prefix of prefixes) out = out.replace(prefix, "");
+    for (const prefix of patterns().prefixes) out = out.replace(prefix, "");
     for (const value of found)
       for (let k = Math.min(value.length - 1, out.length); k > 0; k--)
         if (out.endsWith(value.slice(0, k))) {
@@ -320,4 +329,33 @@ export function maskedCause(error: unknown, mask: (text: string) => string, dept
   const cause = isError ? read("cause") : undefined;
   if (cause !== undefined && depth < 5) copy.cause = maskedCause(cause, mask, depth + 1);
   return copy;
+}
+
+const isServerError = (status: number) => status >= 500 && status <= 599;
+
+/**
+ * Whether a failed request may have done its work at GREEN-API (created a billable instance,
+ * queued a message): the one rule every recovery of a create or a send follows before it looks
+ * the result up instead of sending again.
+ *
+ * - `true`: the connection was cut or the time ran out after the request may have left
+ *   (`network`/`timeout` with `sent` `"maybe"` or `"yes"`); any 5xx however it arrives (HTTP 5xx,
+ *   or `{code: 5xx}` inside HTTP 200); a 2xx answer that could not be read (`unexpected-response`).
+ * - `false`: nothing was sent (`sent: "no"`, every `invalid-request`); GREEN-API refused it (a
+ *   401/403, a used-up quota 466, a 429, any other 4xx or `{code: 4xx}`).
+ */
+export function mayHaveTakenEffect(error: PartnerClientError): boolean {
+  if (error.sent === "no") return false;
+  switch (error.kind) {
+    case "network":
+    case "timeout":
+    case "unexpected-response":
+      return true;
+    case "api":
+      return isServerError(error.code) || isServerError(error.status);
+    case "http":
+      return isServerError(error.status);
+    default:
+      return false;
+  }
 }

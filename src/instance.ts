@@ -7,12 +7,23 @@ import { validateApiTokenInstance, validateIdInstance } from "../generated/valid
 import {
   type PartnerClientError,
   type PartnerResult,
+  type Sent,
   type TimeoutError,
   type UnexpectedResponseError,
   failure,
 } from "./errors.js";
-import { type CallOptions, type Operation, type TransportOptions, createCore, transientAnswer } from "./executor.js";
-import { sleep, wholeMs } from "./timing.js";
+import {
+  type CallOptions,
+  type Core,
+  DEFAULT_TIMEOUT_MS,
+  type Operation,
+  type TransportOptions,
+  createCore,
+  defaultMediaUrl,
+  transientAnswer,
+} from "./executor.js";
+import { MAX_TIMER_MS, sleep, wholeMs } from "./timing.js";
+import { type SendingMethods, sendingMethodsOf } from "./sending.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
 type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends {
@@ -49,6 +60,12 @@ export interface InstanceClientOptions extends TransportOptions {
    * `apiUrl` server variable). createInstance does not return it.
    */
   apiUrl?: string | undefined;
+  /**
+   * The instance's `mediaUrl` from the console, the host of uploads (sendFileByUpload). Defaults
+   * to GREEN-API's media host (the spec's `mediaUrl` server variable) when `apiUrl` is GREEN-API's
+   * or not given, and to `apiUrl` itself otherwise (a mock, a proxy, a sandbox).
+   */
+  mediaUrl?: string | undefined;
 }
 
 export interface ReceiveNotificationOptions extends CallOptions {
@@ -56,7 +73,7 @@ export interface ReceiveNotificationOptions extends CallOptions {
   receiveTimeout?: number | undefined;
 }
 
-export interface InstanceClient {
+export interface InstanceClient extends SendingMethods {
   /** The instance's state; `data` is `null` while it is still being created. Safe to resend. */
   getStateInstance(options?: CallOptions): Promise<PartnerResult<GetStateInstanceAnswer>>;
   /** A QR code to link a phone (`type: "qrCode"`, a base64 PNG: see `qrDataUrl`), `alreadyLogged` or `error`. */
@@ -85,6 +102,8 @@ export interface InstanceClient {
   idInstance: number;
   /** The base URL in use (the instance's `apiUrl`). */
   apiUrl: string;
+  /** The media host in use, where uploads go (the instance's `mediaUrl`). */
+  mediaUrl: string;
   /** The openapi-fetch client underneath, typed from the spec, for middleware (`raw.use`). */
   raw: Client<paths>;
 }
@@ -95,7 +114,7 @@ const WHERE = "createInstanceClient";
 export function createInstanceCore(
   options: InstanceClientOptions,
   shared: { alsoMask?: readonly string[]; raw?: Client<paths> } = {},
-) {
+): InstanceCore {
   const { idInstance, apiTokenInstance } = options ?? ({} as InstanceClientOptions);
   if (typeof idInstance !== "number" || !validateIdInstance(idInstance))
     throw new TypeError(
@@ -111,14 +130,19 @@ export function createInstanceCore(
   const core = createCore({
     ...options,
     where: WHERE,
+    baseUrlName: "apiUrl",
     baseUrl: options.apiUrl ?? operations.serverDefaults.apiUrl,
+    mediaUrl: options.mediaUrl ?? defaultMediaUrl(options.apiUrl),
     pathValues: { idInstance, apiTokenInstance },
     ...shared,
   });
   return { ...core, idInstance };
 }
 
-export type InstanceCore = ReturnType<typeof createInstanceCore>;
+/** The executor of one instance: what `instanceClientOf` and the method functions take. */
+export interface InstanceCore extends Core {
+  idInstance: number;
+}
 
 /** Long polls get the time GREEN-API holds them, on top of the call's own limit. */
 const LONG_POLL_MARGIN_MS = 15_000;
@@ -139,8 +163,10 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
     reboot: (call) => core.execute(operations.reboot, undefined, call),
     receiveNotification: ({ receiveTimeout, ...call } = {}) => {
       if (receiveTimeout === undefined) return core.execute(operations.receiveNotification, undefined, call);
-      // A long poll gets the time GREEN-API holds it open, unless the call says otherwise.
-      const timeoutMs = call.timeoutMs ?? receiveTimeout * 1000 + LONG_POLL_MARGIN_MS;
+      // A long poll gets the time GREEN-API holds it open, unless the call says otherwise; a
+      // receiveTimeout out of the spec's bounds is refused by the query's check, naming it.
+      const holds = Number.isInteger(receiveTimeout) && receiveTimeout > 0 ? receiveTimeout * 1000 : 0;
+      const timeoutMs = call.timeoutMs ?? Math.min(holds + LONG_POLL_MARGIN_MS, MAX_TIMER_MS);
       return core.execute(
         operations.receiveNotification,
         undefined,
@@ -150,8 +176,10 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
     },
     deleteNotification: ({ receiptId }, call) =>
       core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
+    ...sendingMethodsOf(core),
     idInstance: core.idInstance,
     apiUrl: core.baseUrl,
+    mediaUrl: core.mediaUrl,
     raw: core.raw,
   };
 }
@@ -162,9 +190,9 @@ export function qrDataUrl(qr: QrAnswer): string | undefined {
 }
 
 export interface WaitOptions {
-  /** How long to wait in all, in milliseconds. Default 300000 (5 minutes: GREEN-API's time for a new instance to start). */
+  /** How long to wait in all, in milliseconds. Default: GREEN-API's time for a new instance to start (the spec's `x-poll` of getStateInstance, `timeoutMs`). */
   timeoutMs?: number | undefined;
-  /** Time between two polls, in milliseconds. Default 3000 (GREEN-API: "every few seconds"); at least 100, for tests against a mock: keep seconds against GREEN-API. */
+  /** Time between two polls, in milliseconds. Default: GREEN-API's advice (the spec's `x-poll` of the method polled, `intervalMs`); at least 100, for tests against a mock: keep seconds against GREEN-API. */
   intervalMs?: number | undefined;
   /** Ends the wait; the result is then a `timeout` error with `by: "signal"`. */
   signal?: AbortSignal | undefined;
@@ -181,8 +209,16 @@ export interface WaitTimeoutError extends TimeoutError {
   lastState?: StateInstanceValue | null;
 }
 
-const DEFAULT_WAIT_MS = 300_000;
-const DEFAULT_INTERVAL_MS = 3_000;
+/**
+ * What a wait resolves with: its goal, or an error; a `timeout` error (the wait's time ran out or
+ * its signal aborted) is a `WaitTimeoutError`, with `lastState` where the wait reads states.
+ * `sent` says what the polls did: `"yes"` once one was answered, `"maybe"` when none was but one
+ * may have reached GREEN-API, `"no"` when none left.
+ */
+export type WaitResult<T> =
+  | { data: T; error?: undefined }
+  | { data?: undefined; error: Exclude<PartnerClientError, TimeoutError> | WaitTimeoutError };
+
 /** The shortest pause between polls: short enough for tests against a mock, long enough never to spin. */
 const MIN_INTERVAL_MS = 100;
 
@@ -198,53 +234,50 @@ export function notYet(error: PartnerClientError, op: Pick<Operation, "notReadyS
   return transientAnswer(error) || op.notReadyStatuses.includes(String(error.status));
 }
 
+/** The most a set of polls did: one answered is `yes`, one that may have arrived `maybe`. */
+const SENT_ORDER: readonly Sent[] = ["no", "maybe", "yes"];
+const most = (a: Sent, b: Sent): Sent => (SENT_ORDER.indexOf(a) >= SENT_ORDER.indexOf(b) ? a : b);
+
 /** Polls `poll` until `done` says so, the deadline passes or the signal aborts; never two polls at once. */
 async function pollUntil<T, R>(
   name: string,
   op: Pick<Operation, "notReadyStatuses">,
   poll: (call: CallOptions) => Promise<PartnerResult<T>>,
   decide: (data: T) => { done: R } | undefined,
-  options: WaitOptions,
+  options: WaitOptions & { timeoutMs: number; intervalMs: number },
   lastSeen: () => Partial<WaitTimeoutError>,
-): Promise<PartnerResult<R>> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
-  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
+): Promise<WaitResult<R>> {
+  const { timeoutMs, intervalMs, signal } = options;
   wholeMs(timeoutMs, "timeoutMs", name);
   wholeMs(intervalMs, "intervalMs", name, MIN_INTERVAL_MS);
   const endsAt = Date.now() + timeoutMs;
-  const { signal } = options;
   let attempts = 0;
-  const ended = (by: "timeout" | "signal", operationId: string): PartnerResult<R> => {
+  let sent: Sent = "no"; // from the polls' own results, never assumed
+  const ended = (by: "timeout" | "signal"): WaitResult<R> => {
     const message =
       by === "signal"
         ? `${name} was stopped by the caller's signal`
         : `${name} did not reach its goal within ${timeoutMs} ms`;
-    const error = failure<TimeoutError>("timeout", message, {
-      operationId,
-      sent: attempts ? "yes" : "no",
-      attempts,
-      url: "",
-      by,
-      timeoutMs,
-    });
-    return { error: Object.assign(error, lastSeen()) };
+    const fields = { operationId: name, sent, attempts, url: "", by, timeoutMs };
+    return { error: Object.assign(failure<TimeoutError>("timeout", message, fields), lastSeen()) };
   };
   for (;;) {
-    if (signal?.aborted) return ended("signal", name);
+    if (signal?.aborted) return ended("signal");
     const left = endsAt - Date.now();
-    if (left <= 0) return ended("timeout", name);
+    if (left <= 0) return ended("timeout");
     attempts++;
     // No retries inside a poll: the loop is the retry, at `intervalMs`, never faster.
-    const result = await poll({ signal, timeoutMs: Math.min(left, 30_000), retry: false });
+    const result = await poll({ signal, timeoutMs: Math.min(left, DEFAULT_TIMEOUT_MS), retry: false });
+    sent = most(sent, result.error ? result.error.sent : "yes");
     if (result.error) {
-      if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal", name);
-      if (!notYet(result.error, op)) return result;
+      if (result.error.kind === "timeout" && result.error.by === "signal") return ended("signal");
+      if (!notYet(result.error, op)) return result as WaitResult<R>;
     } else {
       const decided = decide(result.data);
       if (decided) return { data: decided.done };
     }
     const wait = Math.min(intervalMs, endsAt - Date.now());
-    if (wait > 0 && !(await sleep(wait, signal))) return ended("signal", name);
+    if (wait > 0 && !(await sleep(wait, signal))) return ended("signal");
   }
 }
 
@@ -259,7 +292,7 @@ export async function waitForState<S extends StateInstanceValue>(
   instance: Pick<InstanceClient, "getStateInstance">,
   states: S | readonly S[],
   options: WaitForStateOptions = {},
-): Promise<PartnerResult<{ stateInstance: S }>> {
+): Promise<WaitResult<{ stateInstance: S }>> {
   const wanted: readonly string[] = typeof states === "string" ? [states] : states;
   let last: StateInstanceValue | null | undefined;
   return pollUntil(
@@ -272,7 +305,13 @@ export async function waitForState<S extends StateInstanceValue>(
       last = state;
       return state !== null && wanted.includes(state) ? { done: { stateInstance: state as S } } : undefined;
     },
-    options,
+    {
+      ...options,
+      // GREEN-API's advice for polling getStateInstance (the spec's x-poll): how long a new
+      // instance takes to start, and how often to ask.
+      timeoutMs: options.timeoutMs ?? operations.getStateInstance.poll.timeoutMs,
+      intervalMs: options.intervalMs ?? operations.getStateInstance.poll.intervalMs,
+    },
     () => (last === undefined ? {} : { lastState: last }),
   );
 }
@@ -283,14 +322,14 @@ export interface AuthorizeByQrOptions extends WaitOptions {
 }
 
 /**
- * Shows the customer QR codes until the phone is linked: polls `qr` (every 2 s unless told
- * otherwise, as GREEN-API recommends), hands each new code to `onQrCode`, and resolves when the
+ * Shows the customer QR codes until the phone is linked: polls `qr` (as often as GREEN-API
+ * recommends, the spec's `x-poll` of qr, unless told otherwise), hands each new code to `onQrCode`, and resolves when the
  * QR answers `alreadyLogged`. QR answers of type `error` mean "not yet".
  */
 export async function authorizeByQr(
   instance: Pick<InstanceClient, "qr">,
   options: AuthorizeByQrOptions,
-): Promise<PartnerResult<{ authorized: true }>> {
+): Promise<WaitResult<{ authorized: true }>> {
   let shown: string | undefined;
   return pollUntil(
     "authorizeByQr",
@@ -302,7 +341,11 @@ export async function authorizeByQr(
       if (url && url !== shown) options.onQrCode((shown = url));
       return undefined;
     },
-    { intervalMs: 2_000, ...options },
+    {
+      ...options,
+      timeoutMs: options.timeoutMs ?? operations.getStateInstance.poll.timeoutMs,
+      intervalMs: options.intervalMs ?? operations.qr.poll.intervalMs, // the spec's x-poll of qr
+    },
     () => ({}),
   );
 }
@@ -320,7 +363,7 @@ export async function authorizeByPhone(
   instance: Pick<InstanceClient, "getAuthorizationCode" | "getStateInstance">,
   phoneNumber: number,
   options: AuthorizeByPhoneOptions,
-): Promise<PartnerResult<{ stateInstance: "authorized" }>> {
+): Promise<WaitResult<{ stateInstance: "authorized" }>> {
   const code = await instance.getAuthorizationCode({ phoneNumber }, { signal: options.signal });
   if (code.error) return code;
   if (!code.data.status || typeof code.data.code !== "string") {
@@ -342,5 +385,5 @@ export async function authorizeByPhone(
     };
   }
   options.onCode(code.data.code);
-  return waitForState(instance, "authorized", options) as Promise<PartnerResult<{ stateInstance: "authorized" }>>;
+  return waitForState(instance, "authorized", options) as Promise<WaitResult<{ stateInstance: "authorized" }>>;
 }

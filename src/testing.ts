@@ -10,7 +10,10 @@ import * as validators from "../generated/validators.js";
 import { type Validator, validatePartnerError, validateQuotaExceededError } from "../generated/validators.js";
 import type { Operation } from "./executor.js";
 import { PRISM_MISSING, maskTokens, startMockServer } from "./mock-server.js";
-import { notificationExamples } from "../generated/webhooks.js";
+import { notificationExamples, webhookDelivery, webhookUrlTokenRule } from "../generated/webhooks.js";
+import { validateWebhookUrlToken } from "../generated/validators.js";
+import { readBytes } from "./bytes.js";
+import { wholeMs } from "./timing.js";
 import type { Notification } from "./webhooks.js";
 
 export { PRISM_MISSING, maskTokens };
@@ -20,9 +23,25 @@ const operationList: Array<Operation & { operationId: OperationId }> = generated
 export type OperationId = keyof typeof examples;
 /** The spec's named examples of an operation's answers: a name that is not one does not compile. */
 export type ExampleName<Op extends OperationId> = keyof (typeof examples)[Op] & string;
-/** A named example, or several: each call takes the next, and the last one repeats (null, starting, notAuthorized, ...). */
+/**
+ * An answer of one's own, for what the spec's examples do not hold (mockFetch only):
+ * - `{ status?, json }` or `{ status?, text }`: that body (status 200 unless given; `headers` optional),
+ *   sent as it is, not checked against the spec: a 500, a malformed body, a `{code: 500}` inside 200;
+ * - `{ timeout: true }`: no answer at all; the fetch rejects only when the request's signal aborts
+ *   (the client's `timeoutMs` or the caller's signal);
+ * - `{ reset: true }`: the connection is cut after the request was sent: the fetch rejects as
+ *   Node's does (`TypeError: fetch failed`, cause `ECONNRESET`), so the client reports `sent: "maybe"`.
+ */
+export type MockAnswer =
+  | { status?: number; json: unknown; headers?: Record<string, string> }
+  | { status?: number; text: string; headers?: Record<string, string> }
+  | { timeout: true }
+  | { reset: true };
+/** One answer of a sequence: a named example of the spec, or an answer of one's own. */
+export type ExampleStep<Op extends OperationId> = ExampleName<Op> | MockAnswer;
+/** A named example (or an answer of one's own), or several: each call takes the next, and the last one repeats (null, starting, notAuthorized, ...). */
 export type ExampleSequence<Op extends OperationId> =
-  ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]];
+  ExampleStep<Op> | readonly [ExampleStep<Op>, ...ExampleStep<Op>[]];
 /** Which named example(s) each operation answers with; unnamed operations answer their first example. */
 export type ExampleChoice = { [Op in OperationId]?: ExampleSequence<Op> };
 
@@ -50,9 +69,9 @@ function exampleOf<Op extends OperationId>(operationId: Op, name: string): Named
   return named;
 }
 
-/** Each call takes the next name of the sequence; the last one repeats. */
-function sequence(names: string | readonly string[]): () => string {
-  const list = typeof names === "string" ? [names] : names;
+/** Each call takes the next step of the sequence; the last one repeats. */
+function sequence<S>(steps: S | readonly S[]): () => S {
+  const list: readonly S[] = Array.isArray(steps) ? steps : [steps as S];
   let at = 0;
   return () => list[Math.min(at++, list.length - 1)]!;
 }
@@ -80,12 +99,12 @@ const matchers = operationList.map((op) => ({ op, match: matcher(op) }));
 export function useExample<Op extends OperationId>(
   client: { raw: Client<paths> },
   operationId: Op,
-  names: ExampleSequence<Op>,
+  names: ExampleName<Op> | readonly [ExampleName<Op>, ...ExampleName<Op>[]],
 ): () => void {
   for (const name of typeof names === "string" ? [names] : names) exampleOf(operationId, name);
   const op = operationList.find((o) => o.operationId === operationId)!;
   const match = matcher(op);
-  const next = sequence(names);
+  const next = sequence<string>(names);
   const middleware: Middleware = {
     onRequest({ request }) {
       if (!match(new URL(request.url).pathname)) return undefined;
@@ -133,37 +152,89 @@ function validPathValue(name: string, value: string): boolean {
  * A `fetch` that answers partner and instance calls from the spec's named examples, with no
  * server: `createPartnerClient({ fetch: mockFetch({ getInstances: "noInstances" }) })`, or a
  * sequence per operation, `mockFetch({ getStateInstance: ["creating", "starting", "notAuthorized"] })`.
- * A `Prefer: example=NAME` header (what `useExample` sets) wins over `choice`. Like the mock, it
- * answers a request that breaks the contract (a token, a body) with the spec's 400, and an
- * unknown path with 404. Every answer is validated against the spec before it is given.
+ * A step may also be an answer of one's own (see `MockAnswer`): `{ status: 500, json: {...} }`,
+ * `{ text: "<html>" }`, `{ timeout: true }` (never answers until the signal aborts), `{ reset: true }`
+ * (the connection cut after sending). A `Prefer: example=NAME` header (what `useExample` sets)
+ * wins over `choice`. Like the mock, it answers a request that breaks the contract (a token, the
+ * query, the body) with the spec's 400, and an unknown path with 404. Every named example is
+ * validated against the spec before it is given.
  */
 export function mockFetch(choice: ExampleChoice = {}): typeof fetch {
   const chosen = new Map(
-    Object.entries(choice).map(([operationId, names]) => [operationId, sequence(names as string | string[])]),
+    Object.entries(choice).map(([operationId, steps]) => [operationId, sequence<string | MockAnswer>(steps)]),
   );
   return async (input, init) => {
     const request = new Request(input, init);
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
     const found = matchers
-      .map(({ op, match }) => ({ op, values: match(path) }))
+      .map(({ op, match }) => ({ op, values: match(url.pathname) }))
       .find((m) => m.values && m.op.method === request.method);
     if (!found) return new Response("Not Found", { status: 404 });
     const { op, values } = found as { op: Operation & { operationId: OperationId }; values: Record<string, string> };
     const named = examples[op.operationId] as Record<string, NamedExample>;
-    const badRequest = Object.entries(named).find(([, e]) => e.status === 400 && e.mediaType.includes("json"))!;
-    let valid = Object.entries(values).every(([name, value]) => validPathValue(name, value));
-    if (valid && op.validateRequest) {
-      try {
-        valid = op.validateRequest(JSON.parse(await request.text()));
-      } catch {
-        valid = false;
-      }
+    if (!(await validRequest(op, values, url.searchParams, request))) {
+      const badRequest = Object.entries(named).find(([, e]) => e.status === 400 && e.mediaType.includes("json"))!;
+      return respond(checked(op, badRequest[0], badRequest[1]));
     }
-    if (!valid) return respond(checked(op, badRequest[0], badRequest[1]));
     const preferred = /example=([\w-]+)/.exec(request.headers.get("Prefer") ?? "")?.[1];
-    const name = preferred ?? chosen.get(op.operationId)?.() ?? Object.keys(named)[0]!;
-    return respond(checked(op, name, exampleOf(op.operationId, name)));
+    const step = preferred ?? chosen.get(op.operationId)?.() ?? Object.keys(named)[0]!;
+    if (typeof step !== "string") return ownAnswer(step, request.signal);
+    return respond(checked(op, step, exampleOf(op.operationId, step)));
   };
+}
+
+/** Whether a request keeps the contract: its path values, its query and its body (JSON, or a multipart form). */
+async function validRequest(
+  op: Operation,
+  values: Record<string, string>,
+  search: URLSearchParams,
+  request: Request,
+): Promise<boolean> {
+  if (!Object.entries(values).every(([name, value]) => validPathValue(name, value))) return false;
+  if (op.validateQuery && !validQuery(op.validateQuery, search)) return false;
+  if (!op.validateRequest) return true;
+  try {
+    if (op.requestMediaType === "multipart/form-data") {
+      const form = await request.formData();
+      const fileField = op.fileField ?? "file";
+      const fields: Record<string, unknown> = {};
+      form.forEach((value, name) => {
+        if (name !== fileField) fields[name] = value;
+      });
+      return form.get(fileField) instanceof Blob && op.validateRequest(fields);
+    }
+    return op.validateRequest(JSON.parse(await request.text()));
+  } catch {
+    return false;
+  }
+}
+
+/** A query checked as the spec's validator takes it: numbers as numbers (an integer parameter), or every value as text. */
+function validQuery(validate: Validator, search: URLSearchParams): boolean {
+  const given: [string, string][] = [];
+  search.forEach((value, name) => given.push([name, value])); // no DOM.Iterable in the build's lib
+  const asText = Object.fromEntries(given);
+  const asNumbers = Object.fromEntries(
+    given.map(([name, value]) => [name, /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]),
+  );
+  return validate(asNumbers) || validate(asText);
+}
+
+/** An answer of one's own: a body as given, no answer until the signal aborts, or a cut connection. */
+function ownAnswer(answer: MockAnswer, signal: AbortSignal): Promise<Response> {
+  if ("timeout" in answer)
+    return new Promise((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+  if ("reset" in answer) {
+    const cause = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", syscall: "read" });
+    return Promise.reject(new TypeError("fetch failed", { cause }));
+  }
+  const json = "json" in answer;
+  const body = json ? JSON.stringify(answer.json) : answer.text;
+  const headers = { "Content-Type": json ? "application/json" : "text/plain", ...answer.headers };
+  return Promise.resolve(new Response(body, { status: answer.status ?? 200, headers }));
 }
 
 /** The spec's named notification examples, by name: what `deliverWebhook` and `green-api-partner send-webhook` send. */
@@ -172,20 +243,40 @@ export { notificationExamples };
 export type NotificationExampleName = keyof typeof notificationExamples & string;
 
 export interface DeliverWebhookOptions {
-  /** Sent as `Authorization: Bearer <webhookUrlToken>`, as GREEN-API does; no header without it. */
+  /** Sent as `Authorization: Bearer <webhookUrlToken>`, as GREEN-API does; no header without it. Must meet `webhookUrlTokenRule`. */
   webhookUrlToken?: string | undefined;
   /** What sends the request: the global fetch by default; `(request) => receiver.fetch(request)` for no server at all. */
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   /** Aborts the delivery. */
   signal?: AbortSignal | undefined;
+  /**
+   * How long the whole exchange may take, the answer's body included, in milliseconds. Default:
+   * as long as GREEN-API waits for an answer (`webhookDelivery.answerWithinMs`).
+   */
+  timeoutMs?: number | undefined;
+  /** The most of the answer's body that is read, in bytes (the rest is cut off). Default 65536. */
+  maxAnswerBytes?: number | undefined;
 }
+
+/** deliverWebhook's deadline passed: `answered` tells whether the receiver's status had arrived (the body had not). */
+export interface DeliveryTimeoutError extends Error {
+  name: "TimeoutError";
+  timeoutMs: number;
+  answered: boolean;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * POSTs one notification to a receiver the way GREEN-API does (`Content-Type: application/json;
- * charset=utf-8`, the token as a Bearer `Authorization`), and resolves with the receiver's answer.
- * `notification` is a named example of the spec, or a body of your own.
+ * charset=utf-8`, the token as a Bearer `Authorization`), and resolves with the receiver's answer,
+ * its body already read (at most `maxAnswerBytes`). `notification` is a named example of the
+ * spec, or a body of your own. Never throws synchronously: an unknown example name or a token
+ * that breaks `webhookUrlTokenRule` is a rejected TypeError (naming the rule, never the token); a
+ * receiver that does not answer whole within `timeoutMs` is a rejected `DeliveryTimeoutError`; a
+ * connection that fails is fetch's own TypeError, its `cause` saying why (`ECONNREFUSED`, ...).
  */
-export function deliverWebhook(
+export async function deliverWebhook(
   url: string | URL,
   notification: NotificationExampleName | Notification,
   options: DeliverWebhookOptions = {},
@@ -196,10 +287,64 @@ export function deliverWebhook(
       throw new TypeError(`the spec has no notification example ${JSON.stringify(notification)}`);
     body = notificationExamples[notification];
   }
+  const { webhookUrlToken, maxAnswerBytes = 65_536 } = options;
+  const timeoutMs = wholeMs(options.timeoutMs ?? webhookDelivery.answerWithinMs, "timeoutMs", "deliverWebhook");
+  // GREEN-API could not send such a token byte for byte, and fetch refuses it in a header.
+  if (webhookUrlToken !== undefined && webhookUrlToken !== "" && !validateWebhookUrlToken(webhookUrlToken))
+    throw new TypeError(`deliverWebhook: webhookUrlToken ${webhookUrlTokenRule}`);
   const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
-  if (options.webhookUrlToken !== undefined) headers.Authorization = `Bearer ${options.webhookUrlToken}`;
-  const request = new Request(url, { method: "POST", headers, body: JSON.stringify(body), signal: options.signal });
-  return (options.fetch ?? fetch)(request);
+  if (webhookUrlToken !== undefined) headers.Authorization = `Bearer ${webhookUrlToken}`;
+  // One controller, held by its timer and its listeners: undici can drop a Request's signal after a
+  // garbage collection (nodejs/undici#4068), so the signal also goes in fetch's own init, and the
+  // whole exchange is raced with it as well.
+  const controller = new AbortController();
+  const { signal } = controller;
+  const answered = { yes: false };
+  const timer = setTimeout(() => controller.abort(deliveryTimeout(url, timeoutMs, answered.yes)), timeoutMs);
+  const forward = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) forward();
+  options.signal?.addEventListener("abort", forward, { once: true });
+  try {
+    const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body), signal };
+    const response = await untilAborted(
+      options.fetch ? options.fetch(new Request(url, init)) : fetch(url, init),
+      signal,
+    );
+    answered.yes = true;
+    const read = await readBytes(response.body, maxAnswerBytes, signal);
+    const bytes = "bytes" in read ? read.bytes : read.tooLarge.subarray(0, maxAnswerBytes);
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", forward);
+  }
+}
+
+function deliveryTimeout(url: string | URL, timeoutMs: number, answered: boolean): DeliveryTimeoutError {
+  const { origin, pathname } = new URL(url);
+  const what = answered ? "answered, but its body did not arrive" : "did not answer";
+  const error = new Error(`${origin}${pathname} ${what} within ${timeoutMs} ms`) as DeliveryTimeoutError;
+  return Object.assign(error, { name: "TimeoutError" as const, timeoutMs, answered });
+}
+
+/** `promise`, or `signal`'s reason as soon as it aborts, whatever `promise` does (its late rejection is swallowed). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
 }
 
 export type {
