@@ -89,7 +89,7 @@ async function readyInstance(settings: Record<string, string> = {}) {
 describe("the journey, with the package's client and receiver", () => {
   it("creates, links, receives, logs out, deletes, and lists the instance as deleted", async () => {
     const partner = partnerOf();
-    const created = await createWithWebhooks(partner);
+    const created = await createWithWebhooks(partner, { outgoingWebhook: "yes", outgoingAPIMessageWebhook: "yes" });
     expect(created.data).toMatchObject({ typeInstance: "whatsapp" });
     const { idInstance } = created.data!;
     const instance = partner.instance(created.data!);
@@ -126,6 +126,22 @@ describe("the journey, with the package's client and receiver", () => {
         instanceData: expect.objectContaining({ idInstance, wid: "79001234567@c.us" }),
       }),
     ]);
+
+    // The first message: queued, sent, its notice and statuses at the receiver, read by the contact.
+    const sent = await instance.sendMessage({ chatId: "79007654321@c.us", message: "Your order is on its way" });
+    if (sent.error) throw sent.error;
+    sandbox.contactReads(idInstance, sent.data.idMessage);
+    await sandbox.waitForDeliveries();
+    expect(receiver.received.slice(1).map((n) => [n.typeWebhook, (n as { status?: string }).status])).toEqual([
+      ["outgoingAPIMessageReceived", undefined],
+      ["outgoingMessageStatus", "sent"],
+      ["outgoingMessageStatus", "delivered"],
+      ["outgoingMessageStatus", "read"],
+    ]);
+    expect(
+      (await instance.getMessage({ chatId: "79007654321@c.us", idMessage: sent.data.idMessage })).data,
+    ).toMatchObject({ statusMessage: "read" });
+    receiver.received.splice(1);
 
     const { idMessage } = sandbox.contactWrites(idInstance, { chatId: "79007654321@c.us", text: "Is it for sale?" });
     await sandbox.waitForDeliveries();

@@ -7,8 +7,13 @@ import { type NamedExample, examples } from "../../generated/examples.js";
 import { operationList } from "../../generated/operations.js";
 import type { Validator } from "../../generated/validators.js";
 import * as validators from "../../generated/validators.js";
-import * as generatedWebhooks from "../../generated/webhooks.js";
-import { type WebhookType, webhookSettings, webhookTypes, webhookValidators } from "../../generated/webhooks.js";
+import {
+  type WebhookType,
+  alwaysSentStatuses as alwaysSent,
+  webhookSettings,
+  webhookTypes,
+  webhookValidators,
+} from "../../generated/webhooks.js";
 import type { Operation } from "../executor.js";
 import type { Violation } from "../errors.js";
 import { check } from "../validation.js";
@@ -129,8 +134,6 @@ export function turnedOn(type: WebhookType, settings: Record<string, unknown>): 
 }
 
 /** The outgoing statuses sent even with `outgoingWebhook` off (the spec's `x-always-sent`: failed, noAccount). */
-// TEMP until the sending contract lands on main (then: import { alwaysSentStatuses }).
-export const alwaysSentStatuses: readonly string[] =
-  (generatedWebhooks as unknown as { alwaysSentStatuses?: string[] }).alwaysSentStatuses ?? [];
+export const alwaysSentStatuses: readonly string[] = alwaysSent;
 
 export { webhookTypes, type WebhookType };
