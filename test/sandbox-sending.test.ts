@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { examples } from "../generated/examples.js";
 import { alwaysSentStatuses } from "../generated/webhooks.js";
-import { createPartnerClient } from "../src/index.js";
+import { createPartnerClient, findSentMessage } from "../src/index.js";
 import { type Sandbox, defaultDurations, startSandbox } from "../src/sandbox/index.js";
 import { type Notification, createWebhookReceiver } from "../src/webhooks.js";
 import { TOKEN } from "./helpers/token.js";
@@ -181,6 +181,29 @@ describe("sending through the sandbox", () => {
     expect(alwaysSentStatuses).toContain("failed");
     expect(statuses().at(-1)).toBe("failed");
     expect(statuses()).not.toContain("read");
+  });
+
+  it("works with the package's sending client: an upload on the media host, and findSentMessage", async () => {
+    const { instance } = await linked(1000);
+    const since = new Date();
+    const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31]);
+    const upload = await instance.sendFileByUpload({ chatId: BOB, file: bytes, fileName: "invoice-1234.pdf" });
+    if (upload.error) throw upload.error;
+    expect(new Uint8Array(await (await fetch(upload.data.urlFile!)).arrayBuffer())).toEqual(bytes);
+    const second = await instance.sendMessage({ chatId: BOB, message: "Your invoice is attached" });
+    if (second.error) throw second.error;
+    // The upload left at once; the text waits its turn (a file holds the next send 5 s).
+    expect(await findSentMessage(instance, { chatId: BOB, message: "Your invoice is attached", since })).toEqual({
+      data: { found: "queued", idMessage: second.data.idMessage, entry: expect.any(Object) },
+    });
+    await sandbox.advance(5_000);
+    expect(await findSentMessage(instance, { chatId: BOB, message: "Your invoice is attached", since })).toEqual({
+      data: {
+        found: "sent",
+        idMessage: second.data.idMessage,
+        entry: expect.objectContaining({ statusMessage: "delivered" }),
+      },
+    });
   });
 
   it("answers a send that breaks the contract with the spec's 400, and queues nothing", async () => {
