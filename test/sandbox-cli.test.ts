@@ -71,6 +71,7 @@ describe("green-api-partner sandbox", () => {
     expect((await run(["state", String(idInstance), "blocked"])).code).toBe(0);
     expect((await partner.instance(created.data!).getStateInstance()).data).toEqual({ stateInstance: "blocked" });
 
+    expect((await run(["no-account", "79000000000@c.us"])).code).toBe(0);
     expect((await run(["reset"])).code).toBe(0);
     expect((await partner.getInstances()).data).toEqual([]);
   });

@@ -206,6 +206,23 @@ describe("sending through the sandbox", () => {
     });
   });
 
+  it("reports noAccount for a number with no account, even with outgoingWebhook off", async () => {
+    const { call } = await linked(500);
+    await call("setSettings", { outgoingWebhook: "no" });
+    await sandbox.advance(startingMs);
+    sandbox.contactHasNoAccount("79000000000@c.us");
+    const sent = await call("sendMessage", { chatId: "79000000000@c.us", message: "hello?" });
+    await sandbox.waitForDeliveries();
+    expect(alwaysSentStatuses).toContain("noAccount");
+    expect(statuses()).toEqual(["noAccount"]);
+    expect(
+      (await call("getMessage", { chatId: "79000000000@c.us", idMessage: sent.body.idMessage })).body,
+    ).toMatchObject({
+      statusMessage: "noAccount",
+    });
+    expect(() => sandbox.contactHasNoAccount("")).toThrow("chatId must be the contact's chat id");
+  });
+
   it("answers a send that breaks the contract with the spec's 400, and queues nothing", async () => {
     const { call } = await linked(500);
     const bad = await call("sendMessage", { chatId: BOB, message: "x".repeat(20_001) });

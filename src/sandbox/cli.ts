@@ -26,6 +26,7 @@ const USAGE = `Usage:
   green-api-partner sandbox write <idInstance> --chat-id C --text T   a contact writes
   green-api-partner sandbox read <idInstance> --id-message M          the contact read a sent message
   green-api-partner sandbox state <idInstance> <state>                GREEN-API moved it (blocked, ...)
+  green-api-partner sandbox no-account <chatId>                       that number has no account
   green-api-partner sandbox instances | deliveries | reset | advance <ms>
 
 A stateful GREEN-API on 127.0.0.1 (default port ${DEFAULT_PORT}) on the real clock, with short
@@ -80,6 +81,7 @@ async function verb(positionals: string[], values: Record<string, string | boole
     write: () => [`instances/${id}/messages`, { chatId: values["chat-id"], text: values.text }],
     read: () => [`instances/${id}/read`, { idMessage: values["id-message"] }],
     state: () => [`instances/${id}/state`, { state: extra }],
+    "no-account": () => [`contacts/${encodeURIComponent(id ?? "")}/no-account`, {}],
   };
   const call = calls[name!];
   if (!call) throw new UsageError(`unknown sandbox verb ${JSON.stringify(name)}`);

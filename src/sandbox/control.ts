@@ -4,6 +4,7 @@
 //   POST /_sandbox/instances/{id}/messages  {chatId, text, senderName?}  a contact writes
 //   POST /_sandbox/instances/{id}/read      {idMessage}         the contact read a sent message
 //   POST /_sandbox/instances/{id}/state     {state}             GREEN-API moved it (blocked, ...)
+//   POST /_sandbox/contacts/{chatId}/no-account                 the number has no account
 //   GET  /_sandbox/instances                every instance     GET /_sandbox/deliveries  every notification
 //   POST /_sandbox/advance {ms}   POST /_sandbox/wait   POST /_sandbox/reset   GET /_sandbox/now
 //   GET  /_sandbox/files/...      an uploaded file, at the urlFile sendFileByUpload answered
@@ -48,6 +49,9 @@ export function controlFrom(sandbox: Sandbox): Control {
         return sandbox.contactWrites(idOf(id), input as { chatId: string; text: string });
       case "POST instances/read":
         sandbox.contactReads(idOf(id), input.idMessage as string);
+        return {};
+      case "POST contacts/no-account":
+        sandbox.contactHasNoAccount(id as string);
         return {};
       case "POST instances/state":
         sandbox.setState(idOf(id), input.state as string);

@@ -80,6 +80,8 @@ export interface Sandbox {
   ): { idMessage: string };
   /** The contact read a message the instance sent (its status becomes `read`). */
   contactReads(idInstance: number, idMessage: string): void;
+  /** The number behind `chatId` has no account on the messenger: a message sent to it gets `noAccount`. */
+  contactHasNoAccount(chatId: string): void;
   /** GREEN-API moved the instance to a state of its own (`blocked`, `sleepMode`, `yellowCard`, ...). */
   setState(idInstance: number, state: string): void;
   /** Manual clock: moves time on by `ms`, runs what falls due, waits for the deliveries it starts. */
@@ -181,6 +183,11 @@ function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string)
     linkPhone: (idInstance, options = {}) => state.link(state.live(idInstance), options.phone),
     contactWrites: (idInstance, message) => state.contactWrites(state.live(idInstance), message),
     contactReads: (idInstance, idMessage) => sending.contactReads(state.live(idInstance), idMessage),
+    contactHasNoAccount(chatId) {
+      if (typeof chatId !== "string" || chatId === "")
+        throw new SandboxControlError("chatId must be the contact's chat id, such as 79007654321@c.us");
+      sending.noAccount.add(chatId);
+    },
     setState: (idInstance, value) => state.setState(state.live(idInstance), value),
     advance: (ms) => clock.advance(ms),
     waitForDeliveries: () => clock.idle(),
@@ -208,7 +215,10 @@ function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string)
       if (!found) throw new SandboxControlError(`the sandbox holds no uploaded file at ${path}`);
       return found;
     },
-    reset: () => state.reset(),
+    reset() {
+      state.reset();
+      sending.noAccount.clear();
+    },
     stop: async () => {},
   };
 }

@@ -147,8 +147,13 @@ export class Sending {
       senderData: { chatId, chatName: "", sender: instance.wid, senderName: "" },
       messageData,
     });
-    for (const status of ["sent", "delivered"]) this.status(instance, entry, status);
+    // A number with no account gets `noAccount` (sent even with outgoingWebhook off); others sent, then delivered.
+    if (this.noAccount.has(chatId)) this.status(instance, entry, "noAccount");
+    else for (const status of ["sent", "delivered"]) this.status(instance, entry, status);
   }
+
+  /** Chats whose number has no account on the messenger (`contactHasNoAccount`). */
+  readonly noAccount = new Set<string>();
 
   /** A new status in the journal, and its outgoingMessageStatus. */
   private status(instance: SandboxInstance, entry: JournalEntry, status: string, description?: string) {
