@@ -1,7 +1,9 @@
 // `npm run proxy` against a loopback fake of GREEN-API: every real answer reaches the client exactly
 // as the fake sent it (status, headers, bytes), conforming or not; one that breaks the spec is
 // reported, never replaced; an invalid request is never forwarded; and no line shows the token.
-import type { ServerResponse } from "node:http";
+import { type ServerResponse, get as httpGet } from "node:http";
+import { connect } from "node:net";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProxy } from "../scripts/proxy.js";
 import { createPartnerClient } from "../src/index.js";
@@ -124,5 +126,113 @@ describe("npm run proxy", () => {
     expect(violations().length).toBeGreaterThan(0);
     expect(printed.join("\n")).not.toContain(TOKEN);
     expect(violations().some((line) => line.includes("/partner/createInstance/***"))).toBe(true);
+  });
+});
+
+/** Sends raw bytes to the proxy and resolves with whatever comes back before the connection ends. */
+const raw = (bytes: string | Buffer, { end = true } = {}) =>
+  new Promise<Buffer>((resolve) => {
+    const socket = connect(Number(new URL(proxy.url).port), "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => resolve(Buffer.concat(chunks)));
+    // Closed once the bytes are out: `destroy` right away could drop them unsent.
+    socket.write(bytes, () => (end ? socket.end() : socket.destroy()));
+  });
+
+/** A GET through the proxy read with node:http, which hands over the bytes as they came (fetch would decode them). */
+const rawGet = (path: string) =>
+  new Promise<{ status: number; bytes: Buffer } | { error: string }>((resolve) => {
+    const req = httpGet(proxy.url + path, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", (error) => resolve({ error: error.message }));
+      res.on("end", () => resolve({ status: res.statusCode!, bytes: Buffer.concat(chunks) }));
+    });
+    req.on("error", (error) => resolve({ error: error.message }));
+  });
+
+describe("npm run proxy on one bad exchange reports it and goes on", () => {
+  const createPath = CREATE_INSTANCE_PATH.replace("{partnerToken}", TOKEN);
+  const listPath = getInstances.path.replace("{partnerToken}", TOKEN);
+  /** The proxy still checks the next exchange. */
+  const goesOn = async () => {
+    reply = (res) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(created));
+    const response = await send(body);
+    expect([response.status, await response.json()]).toEqual([200, created]);
+  };
+  const linesFrom = (count: number) => () => printed.slice(count);
+
+  it("a client that sends half a body and closes: reported, nothing forwarded", async () => {
+    const [count, before] = [printed.length, upstream.requests.length];
+    const half = `{"name":"half`;
+    await raw(
+      `POST ${createPath} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n${half}`,
+      { end: false },
+    );
+    await expect
+      .poll(linesFrom(count))
+      .toContainEqual(
+        expect.stringMatching(
+          /^proxy: the client left before its request was whole; not forwarded: POST \/partner\/createInstance\/\*\*\*$/,
+        ),
+      );
+    expect(upstream.requests.length).toBe(before);
+    await goesOn();
+  });
+
+  it("a request labelled gzip that is not: refused with 400, reported, never forwarded", async () => {
+    const [count, before] = [printed.length, upstream.requests.length];
+    const response = await fetch(proxy.url + createPath, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Encoding": "gzip" },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).title).toMatch(/Content-Encoding gzip, but the body does not decode/);
+    expect(printed.slice(count)).toContainEqual(
+      expect.stringMatching(/^SPEC VIOLATION POST .* in request\.body: Content-Encoding gzip, but the body does not/),
+    );
+    expect(upstream.requests.length).toBe(before);
+    await goesOn();
+  });
+
+  it("an upstream gzip answer cut short: passed through as it came, and reported", async () => {
+    const whole = gzipSync(JSON.stringify([created]));
+    const cut = whole.subarray(0, whole.length - 12);
+    reply = (res) =>
+      res
+        .writeHead(200, {
+          "Content-Type": "application/json",
+          "Content-Encoding": "gzip",
+          "Content-Length": cut.length,
+        })
+        .end(cut);
+    const count = printed.length;
+    const got = await rawGet(listPath);
+    expect(got).toEqual({ status: 200, bytes: cut });
+    await expect
+      .poll(linesFrom(count))
+      .toContainEqual(expect.stringMatching(/in response\.body: Content-Encoding gzip, but the body does not decode/));
+    await goesOn();
+  });
+
+  it("an upstream answer whose connection breaks midway: the client's breaks too, reported", async () => {
+    reply = (res) => {
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": 1000 });
+      res.write(`[{"idInstance":`);
+      setImmediate(() => res.socket!.destroy());
+    };
+    const count = printed.length;
+    expect(await rawGet(listPath)).toHaveProperty("error");
+    await expect
+      .poll(linesFrom(count))
+      .toContainEqual(expect.stringMatching(/^proxy: .*: GET \/partner\/getInstances\/\*\*\*$/));
+    await goesOn();
+  });
+
+  it("printed none of it with the token", () => {
+    expect(printed.join("\n")).not.toContain(TOKEN);
   });
 });
