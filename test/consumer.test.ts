@@ -485,7 +485,13 @@ describe('README\'s "Testing your app" example', () => {
     let out = "";
     child.stdout!.on("data", (chunk) => (out += chunk));
     try {
-      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+      // An event, not a poll against a clock: the line arrives, or the command exits first and this fails.
+      await new Promise<void>((resolve, reject) => {
+        const check = () => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out) && resolve();
+        child.stdout!.on("data", check);
+        child.on("exit", (code) => reject(new Error(`the mock exited (${code}) before it listened:\n${out}`)));
+        check();
+      });
       const url = out.match(/http:\/\/127\.0\.0\.1:\d+/)![0];
       const listed = await fetch(url + pathOf(operations[1]!, TOKEN));
       expect(await listed.json()).toEqual(success(operations[1]!));
