@@ -14,7 +14,9 @@ export interface DriveOptions {
   /**
    * The longest timer that counts as a pause of the call's own (a retry's backoff, a poll's
    * interval), in ms: each is run out as soon as it is set, while nothing else moves the clock.
-   * None by default.
+   * None by default. Keep it below the call's deadline: a deadline that short would be run out
+   * too. The global fetch sets timers of its own (499 ms and 3 s, for its clock and keep-alive):
+   * one within `pauseMs` is run out as well, which only moves its own clock on.
    */
   pauseMs?: number;
   /**
