@@ -112,6 +112,8 @@ describe("waitForState", () => {
     const server = await loopback(answer(200, { stateInstance: "starting" }));
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
+      // The last poll's own deadline, what is left of the wait (200 ms), is run out like a pause:
+      // the wait ends by its deadline either way.
       holdClock();
       const { error } = await drive(() => waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 }), {
         pauseMs: 400,
