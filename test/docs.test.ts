@@ -166,6 +166,8 @@ describe.each(pages)("the %s reference", (lang, page) => {
           .getByRole("heading", { name: operationIn(op).summary })
           .first()
           .waitFor({ timeout: 10_000 });
+        // The samples panel, which shows the path, renders after the heading: read the page once it is there.
+        await tab.locator(".panel-request-samples").filter({ hasText: op.path }).first().waitFor();
         const result = { text: await tab.locator("body").innerText(), html: await tab.content() };
         if (byMethod.includes(op)) openedViolations.set(op.method, await seriousViolations(tab));
         // Then, for a partner method, the error body's branch of every oneOf, as a reader switches to it.
