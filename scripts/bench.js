@@ -3,8 +3,8 @@
 // bench/results.json. Ratios are measured side by side in one run, interleaved, as the median of
 // several rounds, because these machines are shared and noisy. Nothing here is a test.
 //   --quick      fewer rounds, shorter load runs, lists up to 10 000, no `npm test` timing
-//   --readme     also writes the table into README.md, between its bench markers
-//   --no-npm-test  no `npm test` timing (the README keeps the last one, marked as earlier)
+//   --readme     also writes the table into CONTRIBUTING.md ("Performance"), between its bench markers
+//   --no-npm-test  no `npm test` timing (CONTRIBUTING.md keeps the last one, marked as earlier)
 //   --only=calls,wait,...  only these figures (list, calls, wait, size, mock, webhooks, sandbox,
 //                reference, loop), printed; nothing is written
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -402,7 +402,7 @@ const only = process.argv
   .find((a) => a.startsWith("--only="))
   ?.slice("--only=".length)
   .split(",");
-// A figure that fails is reported and left out; the others still run. The README is then not rewritten.
+// A figure that fails is reported and left out; the others still run. CONTRIBUTING.md is then not rewritten.
 const failed = [];
 const measure = async (name, figure) => {
   if (only && !only.includes(name)) return undefined;
@@ -492,13 +492,14 @@ for (const [lang, r] of Object.entries(reference ?? {})) {
   ]);
   rows.push([`reference (${lang}), open to every operation in its menu`, `${Math.round(r.visibleMs)} ms`, ""]);
 }
-const readme = join(root, "README.md");
+// The figures live with the contributor material, in CONTRIBUTING.md (README is for users).
+const readme = join(root, "CONTRIBUTING.md");
 if (loop) {
   rows.push(["full build (generate, lint, docs in both languages, tsc)", `${Math.round(loop.buildMs)} ms`, ""]);
   if (loop.testMs !== null)
     rows.push(["npm test, wall time", `${(loop.testMs / 1000).toFixed(1)} s`, "about 180 s at most"]);
   else if (!quick) {
-    // --no-npm-test: the README keeps the last measured figure, marked as such.
+    // --no-npm-test: CONTRIBUTING.md keeps the last measured figure, marked as such.
     const earlier = readFileSync(readme, "utf8").match(/^\| npm test, wall time \| ([\d.]+ s)/m)?.[1];
     if (earlier) rows.push(["npm test, wall time", `${earlier} (an earlier run)`, "about 180 s at most"]);
   }
@@ -512,7 +513,7 @@ for (const [name, value, goal] of rows) console.log(`${name.padEnd(width)}  ${va
 if (only) process.exit(0);
 
 if (failed.length) {
-  console.error(`\nbench: ${failed.join(", ")} failed (above); the README is left as it was.`);
+  console.error(`\nbench: ${failed.join(", ")} failed (above); CONTRIBUTING.md is left as it was.`);
   process.exitCode = 1;
 } else if (process.argv.includes("--readme")) {
   const table = ["| figure | value | goal |", "|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");

@@ -4,9 +4,11 @@
 // is inlined (no CDN), telemetry is off (redocly.yaml), so each works from disk, on an intranet
 // and on any static host. Each page links to the other from its first view.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
 import { bundledSpec, root } from "./prism.js";
 import { loadSpec } from "./spec.js";
 
@@ -37,6 +39,32 @@ export const languages = {
   },
 };
 
+/**
+ * The code-sample languages Redoc's menu offers, for a bundle: Redoc CE shows an `x-codeSamples`
+ * entry only when its config lists a language of that sample's label (or lang, without a label),
+ * and its default list (curl, JavaScript, Node.js, Python, ...) has no TypeScript, so the
+ * package's own samples were hidden. So every label the bundle uses, in the order met, then the
+ * request body ("Payload"). The labels are per language (the Russian overlay translates them).
+ * @returns {Array<{ lang: string, label: string }>}
+ */
+export function codeSampleLanguages(bundle) {
+  const languages = new Map();
+  for (const item of Object.values(bundle.paths ?? {}))
+    for (const operation of Object.values(item))
+      for (const sample of operation?.["x-codeSamples"] ?? [])
+        languages.set(sample.label ?? sample.lang, { lang: sample.lang, label: sample.label ?? sample.lang });
+  return [...languages.values(), { lang: "Payload", label: "Payload" }];
+}
+
+/** redocly.yaml with the bundle's code-sample languages, written to a temporary file for `--config`. */
+function configFor(bundle) {
+  const config = parse(readFileSync(join(root, "redocly.yaml"), "utf8"));
+  config.openapi = { ...config.openapi, codeSamples: { languages: codeSampleLanguages(bundle) } };
+  const dir = mkdtempSync(join(tmpdir(), "green-api-docs-"));
+  writeFileSync(join(dir, "redocly.yaml"), stringify(config));
+  return { file: join(dir, "redocly.yaml"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** Builds one language's page; `output` defaults to its place in dist/docs/. */
 export function buildDocs({ lang = "en", output = join(docsDir, languages[lang].file) } = {}) {
   const page = languages[lang];
@@ -50,26 +78,34 @@ export function buildDocs({ lang = "en", output = join(docsDir, languages[lang].
     otherHref: relative(dirname(join(docsDir, page.file)), join(docsDir, other.file)),
     exampleLabel: page.exampleLabel,
   };
-  execFileSync(
-    join(root, "node_modules/.bin/redocly"),
-    [
-      "build-docs",
-      page.spec,
-      "-o",
-      output,
-      "--inlineBundle",
-      "-t",
-      join(root, "scripts/docs-template.hbs"),
-      "--title",
-      page.title(loadSpec(page.spec).info.title),
-      ...Object.entries(options).map(([key, value]) => `--templateOptions.${key}=${value}`),
-    ],
-    {
-      cwd: root,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
-    },
-  );
+  const bundle = loadSpec(page.spec);
+  const config = configFor(bundle);
+  try {
+    execFileSync(
+      join(root, "node_modules/.bin/redocly"),
+      [
+        "build-docs",
+        page.spec,
+        "-o",
+        output,
+        "--config",
+        config.file,
+        "--inlineBundle",
+        "-t",
+        join(root, "scripts/docs-template.hbs"),
+        "--title",
+        page.title(bundle.info.title),
+        ...Object.entries(options).map(([key, value]) => `--templateOptions.${key}=${value}`),
+      ],
+      {
+        cwd: root,
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+      },
+    );
+  } finally {
+    config.remove();
+  }
   writeFileSync(output, readFileSync(output, "utf8").replace(CDN_IMAGE, EMPTY_IMAGE));
   return output;
 }

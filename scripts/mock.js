@@ -3,7 +3,7 @@
 // partner and instance method. A valid request gets the method's first success example; `Prefer: example=<name>` gets any named example; an
 // invalid request gets the spec's 400 with the violations in the `sl-violations` header.
 import { fileURLToPath } from "node:url";
-import { startPrism } from "./prism.js";
+import { asError, startPrism } from "./prism.js";
 import { deref, loadSpec, namedExamples } from "./spec.js";
 
 /** One curl command per named response example, for a mock at `url`. */
@@ -53,6 +53,12 @@ export async function runMock({ port = Number(process.env.PORT ?? 4010), quietCu
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const mock = await runMock();
+  const port = Number(process.env.PORT ?? 4010);
+  const mock = await runMock({ port }).catch((reason) => {
+    const error = asError(reason, port);
+    const hint = error.code === "EADDRINUSE" ? `: set PORT to a free port, e.g. PORT=${port + 1} npm run mock` : "";
+    console.error(`npm run mock: ${error.message}${hint}`);
+    process.exit(1);
+  });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => mock.stop().then(() => process.exit(0)));
 }

@@ -6,12 +6,12 @@ import { connect, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { maskTokens, startMockServer } from "../src/mock-server.js";
+import { asError, maskTokens, startMockServer } from "../src/mock-server.js";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const bundledSpec = join(root, "generated/openapi.json");
 
-export { maskTokens };
+export { asError, maskTokens };
 
 /** A port the system says is free now. */
 export function freePort() {

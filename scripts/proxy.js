@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { buffer } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
-import { bundledSpec, maskTokens } from "./prism.js";
+import { asError, bundledSpec, maskTokens } from "./prism.js";
 
 /** Prism's HTTP layer, resolved from its CLI (as src/mock-server.js does), and its fp-ts. */
 function prism() {
@@ -43,17 +43,25 @@ const ERROR = 0; // Prism's DiagnosticSeverity.Error; 1 is a warning (such as a 
 const endToEnd = (raw) =>
   raw.flatMap((value, i) => (i % 2 === 0 && !HOP_BY_HOP.has(value.toLowerCase()) ? [value, raw[i + 1]] : []));
 
-/** A body as Prism validates it: JSON parsed when it says so and parses, text otherwise. */
+/**
+ * A body as Prism validates it: JSON parsed when it says so and parses, text otherwise. A body
+ * whose Content-Encoding does not decode (not gzip at all, or cut short) is `{ undecodable }`,
+ * with zlib's reason, instead of a throw that would end the proxy.
+ */
 function readable(bytes, headers) {
-  const decode = { gzip: gunzipSync, "x-gzip": gunzipSync, deflate: inflateSync, br: brotliDecompressSync }[
-    headers["content-encoding"] ?? ""
-  ];
-  const text = (decode ? decode(bytes) : bytes).toString("utf8");
-  if (!/json/i.test(headers["content-type"] ?? "")) return text;
+  const encoding = (headers["content-encoding"] ?? "").trim().toLowerCase();
+  const decode = { gzip: gunzipSync, "x-gzip": gunzipSync, deflate: inflateSync, br: brotliDecompressSync }[encoding];
+  let text;
   try {
-    return JSON.parse(text);
+    text = (decode ? decode(bytes) : bytes).toString("utf8");
+  } catch (error) {
+    return { undecodable: `Content-Encoding ${encoding}, but the body does not decode (${error.message})` };
+  }
+  if (!/json/i.test(headers["content-type"] ?? "")) return { value: text };
+  try {
+    return { value: JSON.parse(text) };
   } catch {
-    return text;
+    return { value: text };
   }
 }
 
@@ -78,8 +86,11 @@ export async function runProxy({
   const operations = await getHttpOperationsFromSpec(spec);
   const logger = createLogger("PROXY", { level: "silent" });
 
-  /** Sends the request as it came and streams the real answer back as it comes; resolves with it, for validation. */
-  const relay = (req, body, res) =>
+  /**
+   * Sends the request as it came and streams the real answer back as it comes; resolves with it,
+   * for validation. `note` gets what cannot be validated (a body that does not decode).
+   */
+  const relay = (req, body, res, note) =>
     new Promise((resolve, reject) => {
       const target = new URL(base.pathname.replace(/\/$/, "") + req.url, base);
       const headers = Object.fromEntries(
@@ -95,19 +106,43 @@ export async function runProxy({
         answer.on("end", () => {
           res.end();
           const bytes = Buffer.concat(chunks);
-          resolve({
-            statusCode: answer.statusCode,
-            headers: answer.headers,
-            body: bytes.length ? readable(bytes, answer.headers) : undefined,
-          });
+          const read = bytes.length ? readable(bytes, answer.headers) : {};
+          if (read.undecodable) note(read.undecodable);
+          resolve({ statusCode: answer.statusCode, headers: answer.headers, body: read.value });
         });
       });
       out.on("error", reject);
       out.end(body);
     });
 
-  const front = createServer(async (req, res) => {
-    const body = await buffer(req);
+  /** Answers the client with a problem document (RFC 9457), or cuts it off when the real answer had begun. */
+  const refuse = (res, status, title, more = {}) => {
+    if (res.headersSent) return void res.destroy(); // the answer broke off midway: so does the relay
+    res
+      .writeHead(status, { "Content-Type": "application/problem+json" })
+      .end(maskTokens(JSON.stringify({ title, status, ...more })));
+  };
+
+  // The request last: a token may hold any character but whitespace, so the mask takes what follows it up to a space.
+  const report = (req, text) => print(maskTokens(`proxy: ${text}: ${req.method} ${req.url}`));
+
+  /** One exchange, from the client's request to the validated answer. */
+  async function exchange(req, res) {
+    const show = (side, diagnostics) =>
+      violationLines(req.method, req.url, side, diagnostics).forEach((line) => print(line));
+    const undecodable = (side) => (message) => show(side, [{ path: ["body"], message, severity: ERROR }]);
+    let body;
+    try {
+      body = await buffer(req);
+    } catch {
+      report(req, "the client left before its request was whole; not forwarded");
+      return void res.destroy();
+    }
+    const request = body.length ? readable(body, req.headers) : {};
+    if (request.undecodable) {
+      undecodable("request")(request.undecodable);
+      return refuse(res, 400, `${request.undecodable}: not forwarded`);
+    }
     const { pathname, searchParams } = new URL(req.url, "http://front");
     const query = {};
     for (const [name, value] of searchParams) (query[name] ??= []).push(value);
@@ -115,10 +150,8 @@ export async function runProxy({
       method: req.method.toLowerCase(),
       url: { path: pathname, query },
       headers: req.headers,
-      body: body.length ? readable(body, req.headers) : undefined,
+      body: request.value,
     };
-    const show = (side, diagnostics) =>
-      violationLines(req.method, req.url, side, diagnostics).forEach((line) => print(line));
     // Prism routes and validates the request, then calls this instead of its own forwarder.
     const forward =
       ({ validations }) =>
@@ -126,8 +159,8 @@ export async function runProxy({
         const broken = validations.filter((v) => v.severity === ERROR);
         if (broken.length) return TE.left({ refused: broken });
         return TE.tryCatch(
-          () => relay(req, body, res),
-          (error) => ({ network: error }),
+          () => relay(req, body, res, undecodable("response")),
+          (error) => ({ network: asError(error) }),
         );
       };
     const config = {
@@ -146,19 +179,28 @@ export async function runProxy({
       return;
     }
     const { refused, network } = outcome.left;
-    if (refused) show("request", refused);
-    else if (network) print(maskTokens(`proxy: ${network.message}`));
-    else print(maskTokens(`SPEC VIOLATION ${req.method} ${req.url}: ${outcome.left.message}`)); // no operation of the spec matches
-    if (res.headersSent) return res.destroy(); // the answer broke off midway: so does the relay
-    const status = refused ? 422 : network ? 502 : (outcome.left.status ?? 404);
-    const problem = {
-      title: refused ? "The request breaks the spec: not forwarded" : (network?.message ?? outcome.left.message),
-      status,
-    };
-    if (refused)
-      problem.validation = refused.map((v) => ({ location: ["request", ...(v.path ?? [])], message: v.message }));
-    res.writeHead(status, { "Content-Type": "application/problem+json" }).end(maskTokens(JSON.stringify(problem)));
-  });
+    if (refused) {
+      show("request", refused);
+      const validation = refused.map((v) => ({ location: ["request", ...(v.path ?? [])], message: v.message }));
+      return refuse(res, 422, "The request breaks the spec: not forwarded", { validation });
+    }
+    if (network) {
+      report(req, network.message);
+      return refuse(res, 502, network.message);
+    }
+    const { message, status } = typeof outcome.left?.message === "string" ? outcome.left : asError(outcome.left);
+    print(maskTokens(`SPEC VIOLATION ${req.method} ${req.url}: ${message}`)); // no operation of the spec matches
+    return refuse(res, status ?? 404, message);
+  }
+
+  // Whatever one exchange does (a client gone, a body that does not decode, a bug), it is reported
+  // and that exchange alone ends: the proxy goes on checking the next.
+  const front = createServer((req, res) =>
+    exchange(req, res).catch((error) => {
+      report(req, asError(error).message);
+      refuse(res, 502, "The proxy failed on this exchange");
+    }),
+  );
   await new Promise((resolve) => front.listen(port, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${front.address().port}`;
   print(`Checking ${upstream} against the spec; send requests to ${url}`);
@@ -175,7 +217,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const proxy = await runProxy();
     for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => proxy.stop().then(() => process.exit(0)));
   } catch (error) {
-    console.error(error.message);
+    console.error(asError(error).message);
     process.exit(1);
   }
 }

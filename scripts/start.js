@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { buildAllDocs, docsDir, languages } from "./docs.js";
 import { main as generate } from "./generate.js";
 import { exampleCurls, runMock } from "./mock.js";
-import { root } from "./prism.js";
+import { asError, root } from "./prism.js";
 
 /** A problem the user can fix: said in one line, no stack trace, exit 1. */
 class Refusal extends Error {}
 process.on("uncaughtException", (error) => {
-  console.error(error instanceof Refusal ? error.message : error);
+  // A bug shows its stack; a bare string (what Prism rejects with) shows as itself, never as `undefined`.
+  console.error(error instanceof Refusal ? error.message : error instanceof Error ? error : String(error));
   process.exit(1);
 });
 
@@ -83,7 +84,12 @@ step("spectral lint generated/openapi.json", () =>
 step("build docs (English and Russian)", () => buildAllDocs());
 
 for (const page of Object.values(languages)) pages.set(`/${page.file}`, readFileSync(join(docsDir, page.file)));
-const mock = await runMock({ port: ports.mock, quietCurls: true });
+// Probed free above, the mock's port can still be taken meanwhile (the build takes seconds).
+const mock = await runMock({ port: ports.mock, quietCurls: true }).catch((reason) => {
+  const error = asError(reason, ports.mock);
+  if (error.code !== "EADDRINUSE") throw error;
+  throw new Refusal(`${error.message}: set PORT to a free port, e.g. PORT=${ports.mock + 1} npm start`);
+});
 const docsUrl = `http://127.0.0.1:${docsPort}`;
 console.log(`API reference on ${docsUrl}/ and, in Russian, ${docsUrl}/ru/ (also in ${docsDir})`);
 // Not `npm run mock` as the hint: it would take the same PORT as this mock.

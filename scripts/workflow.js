@@ -20,7 +20,7 @@ import { createInterface } from "node:readline";
 import { buffer } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { root } from "./prism.js";
+import { asError, root } from "./prism.js";
 import { deref, loadSpec } from "./spec.js";
 
 export const workflowFile = join(root, "spec/partner-lifecycle.arazzo.yaml");
@@ -183,7 +183,7 @@ export async function startRelay({
     } catch (error) {
       res
         .writeHead(502, { "content-type": "text/plain" })
-        .end(hide(`The relay to ${hostName} failed: ${error.cause?.message ?? error.message}`));
+        .end(hide(`The relay to ${hostName} failed: ${asError(error).cause?.message ?? asError(error).message}`));
     }
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -283,7 +283,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     process.exitCode = await runWorkflow({ args: process.argv.slice(2) });
   } catch (error) {
-    console.error(error.message); // built from our own texts: never holds the token
+    console.error(asError(error).message); // built from our own texts: never holds the token
     process.exitCode = 1;
   }
 }

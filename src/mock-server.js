@@ -16,6 +16,23 @@ export function maskTokens(/** @type {string} */ text) {
   return text.replace(/(\/(?:partner|waInstance\d+)\/[A-Za-z]+\/)[^\s/?#"'`]+/g, "$1***");
 }
 
+/**
+ * `reason` as an Error: Prism rejects with bare strings (a taken port is
+ * `"listen EADDRINUSE: address already in use 127.0.0.1:4010"`), and a message read off a string is
+ * `undefined`. A listen failure gets its `code` back (EADDRINUSE, EACCES) and says which port.
+ * @param {unknown} reason
+ * @param {number} [port] the port being listened on, for the message
+ * @returns {Error & { code?: string }}
+ */
+export function asError(reason, port) {
+  if (reason instanceof Error) return reason;
+  const text = typeof reason === "string" ? reason : String(reason);
+  const code = /\b(E[A-Z]{3,})\b/.exec(text)?.[1];
+  if (port === undefined || !code) return new Error(text);
+  const why = code === "EADDRINUSE" ? "is in use" : `cannot be used (${code})`;
+  return Object.assign(new Error(`port ${port} on 127.0.0.1 ${why}`), { code });
+}
+
 /** The bundled spec this package ships. */
 export const shippedSpec = fileURLToPath(new URL("../generated/openapi.json", import.meta.url));
 
@@ -109,6 +126,8 @@ export async function startMockServer({ port = 0, spec = shippedSpec, onLog } = 
     },
     components: { logger: logger.child({ name: "HTTP SERVER" }) },
   });
-  const url = await server.listen(port, "127.0.0.1");
+  const url = await server.listen(port, "127.0.0.1").catch((reason) => {
+    throw asError(reason, port);
+  });
   return { url, port: Number(new URL(url).port), stop: () => server.close() };
 }

@@ -17,6 +17,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -487,12 +488,43 @@ describe('README\'s "Testing your app" example', () => {
     let out = "";
     child.stdout!.on("data", (chunk) => (out += chunk));
     try {
-      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+      // An event, not a poll against a clock: the line arrives, or the command exits first and this fails.
+      await new Promise<void>((resolve, reject) => {
+        const check = () => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out) && resolve();
+        child.stdout!.on("data", check);
+        child.on("exit", (code) => reject(new Error(`the mock exited (${code}) before it listened:\n${out}`)));
+        check();
+      });
       const url = out.match(/http:\/\/127\.0\.0\.1:\d+/)![0];
       const listed = await fetch(url + pathOf(operations[1]!, TOKEN));
       expect(await listed.json()).toEqual(success(operations[1]!));
     } finally {
       child.kill("SIGINT");
+    }
+  }, 60_000);
+
+  it("says a taken port in one line, naming the port and --port, with no stack; --version prints the package's", async () => {
+    const dir = project("bin-taken", { type: "module" }, {}, ["@stoplight/prism-cli"]);
+    const bin = join(dir, "node_modules/green-api-partner/bin/green-api-partner-mock.js");
+    const version = await exec("node", [bin, "--version"]);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const busy = (taken.address() as AddressInfo).port;
+    try {
+      const failed = await exec("node", [bin, "--port", String(busy)]).then(
+        () => ({ code: 0, stdout: "", stderr: "" }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(failed.code).toBe(1);
+      expect(failed.stderr.trim()).toBe(
+        `green-api-partner-mock: port ${busy} on 127.0.0.1 is in use: choose another with --port N (0 picks a free one)`,
+      );
+      expect(failed.stderr).not.toContain("undefined");
+      expect(failed.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      taken.close();
     }
   }, 60_000);
 });

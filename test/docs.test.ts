@@ -95,6 +95,43 @@ describe.each(pages)("the %s reference", (lang, page) => {
     const openedViolations = new Map<string, string[]>();
     /** What a reader sees of each operation after one click from the first view. */
     const seen = new Map<string, { text: string; errorText: string; html: string }>();
+    /** Each operation's request samples: its language menu, each language's sample as shown, and lines cut off. */
+    const samples = new Map<string, { menu: string[]; shown: Map<string, string>; cut: string[] }>();
+
+    /** The open operation's request-samples panel, read as a reader uses it: every language of its menu chosen in turn. */
+    async function samplesOf(op: SpecOperation) {
+      const panel = tab.locator(".panel-request-samples").filter({ hasText: op.path }).first();
+      const labels: string[] = operationIn(op)["x-codeSamples"].map((c: { label: string }) => c.label);
+      const exactly = (label: string) => new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+      const menuButton = (label: string) =>
+        panel.locator('button[aria-haspopup="menu"]').filter({ hasText: exactly(label) });
+      const cut = await panel
+        .locator("pre")
+        .evaluateAll((pres) =>
+          pres.filter((pre) => pre.scrollWidth > pre.clientWidth).map((pre) => (pre.textContent ?? "").slice(0, 60)),
+        );
+      // A panel with one language has no menu at all (as getInstances' had, with curl only).
+      const hasMenu = (await menuButton(labels[0]!).count()) > 0;
+      if (hasMenu) await menuButton(labels[0]!).click();
+      const menu = hasMenu ? await tab.getByRole("menuitem").allInnerTexts() : [];
+      const shown = new Map<string, string>();
+      // Each language chosen in turn, and the first again last: Redoc keeps the choice for every operation.
+      let current = labels[0]!;
+      let open = true; // the menu is open already, the first time
+      for (const label of [...labels.slice(1), labels[0]!]) {
+        if (!menu.includes(label)) continue; // not offered: the test below says so
+        if (!open) await menuButton(current).click();
+        open = false;
+        await tab
+          .getByRole("menuitem")
+          .filter({ hasText: exactly(label) })
+          .click();
+        current = label;
+        await menuButton(label).waitFor();
+        shown.set(label, await panel.innerText());
+      }
+      return { menu, shown, cut };
+    }
 
     async function firstView() {
       await tab.goto(pathToFileURL(file()).href, { waitUntil: "load" });
@@ -129,6 +166,8 @@ describe.each(pages)("the %s reference", (lang, page) => {
           .getByRole("heading", { name: operationIn(op).summary })
           .first()
           .waitFor({ timeout: 10_000 });
+        // The samples panel, which shows the path, renders after the heading: read the page once it is there.
+        await tab.locator(".panel-request-samples").filter({ hasText: op.path }).first().waitFor();
         const result = { text: await tab.locator("body").innerText(), html: await tab.content() };
         if (byMethod.includes(op)) openedViolations.set(op.method, await seriousViolations(tab));
         // Then, for a partner method, the error body's branch of every oneOf, as a reader switches to it.
@@ -140,6 +179,7 @@ describe.each(pages)("the %s reference", (lang, page) => {
             .waitFor({ timeout: 5000 });
         }
         seen.set(op.operationId, { ...result, errorText: await tab.locator("body").innerText() });
+        samples.set(op.operationId, await samplesOf(op));
       }
       await firstView();
     }, 120_000);
@@ -186,6 +226,17 @@ describe.each(pages)("the %s reference", (lang, page) => {
           const { text, html } = seen.get(op.operationId)!;
           for (const sample of operationIn(op)["x-codeSamples"]) expect(html).toContain(sample.label);
           expect(text).toContain(operationIn(op)["x-codeSamples"][0].source.split("\n")[1].slice(0, 20));
+        });
+
+        it("lists every code sample in its language menu, shows each when chosen, and cuts no line off", () => {
+          const { menu, shown, cut } = samples.get(op.operationId)!;
+          for (const sample of operationIn(op)["x-codeSamples"]) {
+            expect(menu, sample.label).toContain(sample.label);
+            const firstLine = sample.source.split("\n").find((line: string) => line.trim())!;
+            expect(shown.get(sample.label), sample.label).toContain(firstLine.slice(0, 20));
+          }
+          // A long curl line wraps inside the panel instead of running past its right edge.
+          expect(cut).toEqual([]);
         });
       },
     );

@@ -4,6 +4,7 @@
 // transient failure), whether anything was sent, no unhandled rejection, and the partner token
 // nowhere a person or a log could see it.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { drive, holdClock, settle } from "./helpers/clock.js";
 import { type PartnerResult, type Sent, createPartnerClient } from "../src/index.js";
 import { callOperation, pathOf, secretOf, sentBody } from "./helpers/call.js";
 import { type Handler, answer, loopback } from "./helpers/server.js";
@@ -20,6 +21,8 @@ interface Fault {
   expected: (result: Result, op: SpecOperation) => void;
   /** A transient failure: a method safe to retry sends it again. */
   transient?: boolean;
+  /** Where the wire stops for good, so that only the call's deadline can end it. */
+  stalls?: "at the request" | "after the headers";
 }
 
 /** The operation's first success example that is a value (getStateInstance's first is `null`: still being created). */
@@ -162,8 +165,8 @@ const faults: Fault[] = [
     name: "a body cut off mid-way",
     handler: () => (req, res) => {
       res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "200" });
-      res.write('{"idInstance": 31000');
-      setTimeout(() => req.socket.destroy(), 20);
+      // Cut once the head and a part of the body are out.
+      res.write('{"idInstance": 31000', () => req.socket.destroy());
     },
     // The status line arrived: GREEN-API received the request, whatever happened to the body.
     expected: kind("network", "yes"),
@@ -179,11 +182,13 @@ const faults: Fault[] = [
     name: "a server that never answers",
     handler: () => () => {},
     expected: kind("timeout", "maybe", { by: "timeout", timeoutMs: TIMEOUT_MS }),
+    stalls: "at the request",
   },
   {
     name: "a server that sends headers and then never the body",
     handler: () => (_q, res) => (res.writeHead(200, { "Content-Type": "application/json" }), res.write("{")),
     expected: kind("timeout", "yes", { by: "timeout" }),
+    stalls: "after the headers",
   },
   {
     name: "466 with GREEN-API's documented quota body",
@@ -210,7 +215,42 @@ const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 beforeAll(() => void process.on("unhandledRejection", onUnhandled));
 afterAll(() => void process.off("unhandledRejection", onUnhandled));
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => (vi.restoreAllMocks(), vi.useRealTimers()));
+
+/**
+ * A promise for the moment a stalling fault has taken the wire as far as it goes: the server has
+ * the request, or the client has the head (the global fetch resolved). Call before the call starts.
+ */
+function stallOf(fault: Fault, requestSeen: Promise<unknown>): Promise<unknown> | undefined {
+  if (fault.stalls === "at the request") return requestSeen;
+  if (fault.stalls !== "after the headers") return undefined;
+  const real = globalThis.fetch;
+  return new Promise((resolve) =>
+    vi
+      .spyOn(globalThis, "fetch")
+      .mockImplementation((...args: Parameters<typeof fetch>) => real(...args).then((r) => (resolve(r), r))),
+  );
+}
+
+/** Counts events; `reached(n)` resolves once the n-th has happened. */
+function counter() {
+  let count = 0;
+  const waiting: Array<[number, () => void]> = [];
+  return {
+    hit() {
+      count++;
+      for (const [n, resolve] of waiting) if (n <= count) resolve();
+    },
+    reached: (n: number) => new Promise<void>((resolve) => (n <= count ? resolve() : waiting.push([n, resolve]))),
+  };
+}
+
+/** A loopback server whose handler is `handler`, and a promise for its first request (`requests.reached(n)` for the n-th). */
+async function observed(handler: Handler) {
+  const requests = counter();
+  const server = await loopback((req, res, body) => (handler(req, res, body), requests.hit()));
+  return { server, requests, requestSeen: requests.reached(1) };
+}
 
 /** Everything written to the console or the standard streams while `run` runs. */
 export async function printedDuring<T>(run: () => Promise<T>): Promise<{ value: T; printed: string }> {
@@ -237,7 +277,10 @@ describe("fault matrix", () => {
   });
 
   it.each(cases)("%s: %s", async (_, __, op, fault) => {
-    const server = await loopback(fault.handler(op));
+    // The clock is held: the deadline passes only once the wire has stalled for good, and a retry's
+    // pause passes when it is set, so an answer is never raced by the deadline, however slow the machine.
+    const { server, requestSeen } = await observed(fault.handler(op));
+    holdClock();
     try {
       const partner = createPartnerClient({
         partnerToken: TOKEN,
@@ -245,8 +288,11 @@ describe("fault matrix", () => {
         timeoutMs: TIMEOUT_MS,
         retry: RETRY,
       });
+      const stalled = stallOf(fault, requestSeen);
       const started = performance.now();
-      const { value: result, printed } = await printedDuring(() => callOperation(partner, op));
+      const { value: result, printed } = await printedDuring(() =>
+        drive(() => callOperation(partner, op), { pauseMs: RETRY.maxDelayMs, stalled, deadlineMs: TIMEOUT_MS }),
+      );
       expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
       fault.expected(result, op);
       const requests = op.retrySafe && fault.transient ? RETRY.attempts : 1;
@@ -259,7 +305,7 @@ describe("fault matrix", () => {
       }
       expectNoToken(result.error);
       expect(printed).not.toContain(TOKEN);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await settle();
       expect(unhandled).toEqual([]);
     } finally {
       await server.close();
@@ -287,11 +333,12 @@ describe("fault matrix", () => {
   it.each(operations.map((op) => [op.operationId, op] as const))(
     "%s: the caller's signal ends the call as a timeout by signal, sent once",
     async (_, op) => {
-      const server = await loopback(() => {});
+      // The caller aborts once the server has the request; the clock is held, so the deadline never comes first.
+      const controller = new AbortController();
+      const server = await loopback(() => controller.abort());
+      holdClock();
       try {
         const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, timeoutMs: 10_000 });
-        const controller = new AbortController();
-        setTimeout(() => controller.abort(), 100);
         const result = await callOperation(partner, op, { signal: controller.signal });
         expect(result.error).toMatchObject({ kind: "timeout", by: "signal", sent: "maybe" });
         expect(server.requests).toHaveLength(1);
@@ -314,6 +361,7 @@ describe("what happened on the wire decides, never an error's shape", () => {
     "the caller's middleware that throws on %s: answered, sent once, its error kept as the cause",
     async (_, status, body, expected) => {
       const server = await loopback(answer(status, body ?? success(listOp)));
+      holdClock(); // the deadline never races the answer
       try {
         const partner = createPartnerClient({
           partnerToken: TOKEN,
@@ -329,7 +377,7 @@ describe("what happened on the wire decides, never an error's shape", () => {
             return undefined;
           },
         });
-        const result = await callOperation(partner, listOp);
+        const result = await drive(() => callOperation(partner, listOp), { pauseMs: RETRY.maxDelayMs });
         expect(result.error).toMatchObject({ ...expected, sent: "yes", attempts: 1 });
         expect(server.requests).toHaveLength(1);
         expect((result.error!.cause as Error).message).toMatch(/^middleware refused/);
@@ -341,23 +389,27 @@ describe("what happened on the wire decides, never an error's shape", () => {
   );
 
   it.each([
-    ["a fetch that passes its Request on", (request: Request) => fetch(request)],
-    ["a fetch that never settles", () => new Promise<Response>(() => {})],
-  ] as const)("the deadline holds with %s", async (_, customFetch) => {
-    const server = await loopback(() => {});
+    ["a fetch that passes its Request on", (request: Request) => fetch(request), "server"],
+    ["a fetch that never settles", () => new Promise<Response>(() => {}), "fetch"],
+  ] as const)("the deadline holds with %s", async (_, customFetch, stallsAt) => {
+    // The wire stalls where it goes no further: at the server, or in the fetch itself.
+    const { server, requests } = await observed(() => {});
+    const fetches = counter();
+    const stage = stallsAt === "server" ? requests : fetches;
+    holdClock();
     try {
       const partner = createPartnerClient({
         partnerToken: TOKEN,
         baseUrl: server.url,
         timeoutMs: TIMEOUT_MS,
-        fetch: customFetch as typeof fetch,
+        fetch: ((request: Request) => (fetches.hit(), customFetch(request))) as typeof fetch,
       });
       const started = performance.now();
-      const result = await partner.getInstances();
+      const result = await drive(() => partner.getInstances(), { stalled: stage.reached(1), deadlineMs: TIMEOUT_MS });
       expect(result.error).toMatchObject({ kind: "timeout", by: "timeout" });
       expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1000);
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 50);
+      void stage.reached(2).then(() => controller.abort());
       const aborted = await partner.getInstances({ signal: controller.signal, timeoutMs: 10_000 });
       expect(aborted.error).toMatchObject({ kind: "timeout", by: "signal" });
     } finally {
@@ -367,7 +419,10 @@ describe("what happened on the wire decides, never an error's shape", () => {
 
   it("a fetch given its Request aborts it: the server sees the connection closed", async () => {
     let closed = false;
-    const server = await loopback((req) => req.socket.on("close", () => (closed = true)));
+    let onClose!: () => void;
+    const whenClosed = new Promise<void>((resolve) => (onClose = resolve));
+    const { server, requestSeen } = await observed((req) => req.socket.on("close", () => ((closed = true), onClose())));
+    holdClock();
     try {
       const partner = createPartnerClient({
         partnerToken: TOKEN,
@@ -375,8 +430,8 @@ describe("what happened on the wire decides, never an error's shape", () => {
         timeoutMs: TIMEOUT_MS,
         fetch: (request) => fetch(request as Request),
       });
-      await partner.getInstances();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await drive(() => partner.getInstances(), { stalled: requestSeen, deadlineMs: TIMEOUT_MS });
+      await whenClosed; // never, if the abort did not reach the connection: the test then times out
       expect(closed).toBe(true);
     } finally {
       await server.close();
@@ -393,7 +448,7 @@ describe("what happened on the wire decides, never an error's shape", () => {
       const { signal } = new AbortController();
       const results = await Promise.all(Array.from({ length: 30 }, () => partner.getInstances({ signal })));
       expect(results.every((r) => r.data)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await settle(); // a process warning is emitted on a later tick
       expect(warnings).toEqual([]);
     } finally {
       process.off("warning", onWarning);

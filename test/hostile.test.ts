@@ -4,9 +4,10 @@
 // bounded in size with the connection closed, `sent` told truthfully, bad configuration refused
 // at once, and a settled promise whatever the server or the caller does.
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type PartnerResult, createPartnerClient, parseRetryAfter } from "../src/index.js";
 import { callOperation, pathOf, sentBody } from "./helpers/call.js";
+import { drive, holdClock } from "./helpers/clock.js";
 import { type Handler, answer, loopback } from "./helpers/server.js";
 import { type SpecOperation, operations, spec } from "./helpers/spec.js";
 import { INSTANCE_TOKEN, TOKEN, expectNoToken, textsOf } from "./helpers/token.js";
@@ -29,15 +30,21 @@ async function through(
   timeoutMs = 2000,
 ) {
   const server = await loopback(handler);
+  // The clock is held: the deadline never passes while the server is still at work, however slow
+  // the machine; `ms` is the time the call's own timers let pass (none, for a call that ends on what it read).
+  const release = holdClock();
   try {
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, timeoutMs, retry: false });
     const started = performance.now();
-    const result = await callOperation(partner, op, options, body ?? op.request);
+    const result = await drive(() => callOperation(partner, op, options, body ?? op.request));
     return { result, server, ms: performance.now() - started };
   } finally {
+    release();
     await server.close();
   }
 }
+
+afterEach(() => void vi.useRealTimers());
 
 function errorOf(result: PartnerResult<unknown>) {
   expect(result.data).toBeUndefined();
@@ -206,11 +213,14 @@ describe("7. answers are bounded in size, and the connection is closed", () => {
 
   /** A server that streams `chunk` until the client closes the connection, and records that. */
   function endless(status: number, headers: Record<string, string>, chunk: Buffer) {
+    let onClosed!: () => void;
     const state = {
       closed: false,
+      /** Resolves when the client has closed the connection (a test that never sees it times out). */
+      whenClosed: new Promise<void>((resolve) => (onClosed = resolve)),
       handler: ((_q, res) => {
         res.writeHead(status, headers);
-        res.on("close", () => (state.closed = true));
+        res.on("close", () => ((state.closed = true), onClosed()));
         const pump = () => {
           while (!res.destroyed && res.write(chunk));
           if (!res.destroyed) res.once("drain", pump);
@@ -233,7 +243,8 @@ describe("7. answers are bounded in size, and the connection is closed", () => {
       expect(errorOf(result)).toMatchObject({ kind: "unexpected-response", sent: "yes" });
       expect(result.error!.message).toContain(String(maxOf(op)));
       expect(ms).toBeLessThan(1500);
-      await expect.poll(() => stream.closed).toBe(true);
+      await stream.whenClosed;
+      expect(stream.closed).toBe(true);
     },
   );
 
@@ -257,7 +268,8 @@ describe("7. answers are bounded in size, and the connection is closed", () => {
     expect(errorOf(result)).toMatchObject({ kind: "http", status: 500 });
     expect(result.error!.message.length).toBeLessThan(600);
     expect(ms).toBeLessThan(1500);
-    await expect.poll(() => stream.closed).toBe(true);
+    await stream.whenClosed;
+    expect(stream.closed).toBe(true);
   });
 
   it.each(each(operations))("%s: a 20 MB error description gives a short message", async (_, op) => {
@@ -335,8 +347,8 @@ describe("9. bad configuration is refused at once, and never printed; any abort 
       for (const when of ["before", "during"] as const) {
         const controller = new AbortController();
         if (when === "before") controller.abort(reason);
-        else setTimeout(() => controller.abort(reason), 30);
-        const { result } = await through(() => {}, op, { signal: controller.signal });
+        // "during": once the server has the request, which it never answers.
+        const { result } = await through(() => controller.abort(reason), op, { signal: controller.signal });
         expect(errorOf(result), `${name} ${when}`).toMatchObject({
           kind: "timeout",
           by: "signal",
@@ -507,24 +519,29 @@ describe("12. what a review found: secrets the body sent, hostile errors, deep a
     "the deadline and the caller's signal end a body that never ends, from any fetch: %s",
     async (_, status, headers) => {
       const op = operations.find((o) => o.operationId === "getInstances")!;
+      // The body stalls once the client has read its first byte and asks for more (the stream's pull).
+      let stalled!: () => void;
       const endless = () =>
         Promise.resolve(
-          new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("[")) }), {
-            status,
-            headers,
-          }),
+          new Response(
+            new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("[")), pull: () => stalled() }),
+            { status, headers },
+          ),
         );
+      const stall = () => new Promise<void>((resolve) => (stalled = resolve));
       const partner = createPartnerClient({
         partnerToken: TOKEN,
         retry: false,
         timeoutMs: 300,
         fetch: endless as unknown as typeof fetch,
       });
+      holdClock();
       const started = performance.now();
-      expect(errorOf(await callOperation(partner, op))).toMatchObject({ kind: "timeout", by: "timeout", sent: "yes" });
+      const ended = await drive(() => callOperation(partner, op), { stalled: stall(), deadlineMs: 300 });
+      expect(errorOf(ended)).toMatchObject({ kind: "timeout", by: "timeout", sent: "yes" });
       expect(performance.now() - started).toBeLessThan(1300);
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 100);
+      void stall().then(() => controller.abort());
       expect(errorOf(await callOperation(partner, op, { signal: controller.signal, timeoutMs: 10_000 }))).toMatchObject(
         { kind: "timeout", by: "signal" },
       );

@@ -1,7 +1,7 @@
 // The partner's journey, from created to connected and back: the instance client, waitForState
 // and the authorization helpers, against the mock (Prism over HTTP and mockFetch) and against
 // loopback servers that misbehave. Example names come from the spec (typed), never values.
-import { describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { examples } from "../generated/examples.js";
 import {
   authorizeByPhone,
@@ -14,6 +14,7 @@ import {
 } from "../src/index.js";
 import { mockFetch, notificationExamples, useExample } from "../src/testing.js";
 import { INSTANCE } from "./helpers/call.js";
+import { drive, holdClock } from "./helpers/clock.js";
 import { answer, loopback } from "./helpers/server.js";
 import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
 
@@ -75,6 +76,10 @@ describe("the whole journey against the mock, with no hand-written HTTP call", (
   });
 });
 
+afterEach(() => void vi.useRealTimers());
+
+// Waits on a loopback server run with the clock held (helpers/clock.ts): a poll's interval is run
+// out when it is set, and nothing else moves time, so a slow machine cannot end a wait early.
 describe("waitForState", () => {
   it("treats null, starting and a starting instance's 400 as not yet; never polls faster than asked", async () => {
     const answers = [
@@ -88,8 +93,12 @@ describe("waitForState", () => {
     );
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
+      holdClock();
       const started = performance.now();
-      expect(await waitForState(client, ["notAuthorized", "authorized"], PACED)).toEqual({
+      const waited = drive(() => waitForState(client, ["notAuthorized", "authorized"], PACED), {
+        pauseMs: PACED.intervalMs,
+      });
+      expect(await waited).toEqual({
         data: { stateInstance: "notAuthorized" },
       });
       expect(server.requests).toHaveLength(4);
@@ -103,7 +112,12 @@ describe("waitForState", () => {
     const server = await loopback(answer(200, { stateInstance: "starting" }));
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
-      const { error } = await waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 });
+      // The last poll's own deadline, what is left of the wait (200 ms), is run out like a pause:
+      // the wait ends by its deadline either way.
+      holdClock();
+      const { error } = await drive(() => waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 }), {
+        pauseMs: 400,
+      });
       expect(error).toMatchObject({ kind: "timeout", by: "timeout", lastState: "starting", timeoutMs: 1000 });
       expect(server.requests.length).toBeLessThanOrEqual(4);
       expectNoToken(error, INSTANCE_TOKEN);
@@ -125,15 +139,35 @@ describe("waitForState", () => {
   });
 
   it("stops on the caller's signal, during a poll or a pause", async () => {
-    const server = await loopback(answer(200, null));
+    // During a poll: the server aborts on the second request, which it then answers.
+    let during: AbortController | undefined;
+    const server = await loopback((req, res, body) => {
+      if (server.requests.length === 2) during?.abort();
+      answer(200, null)(req, res, body);
+    });
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
+      holdClock();
+      // During a pause: at 700 ms, in the second 400 ms pause.
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 700);
       const started = performance.now();
-      const { error } = await waitForState(client, "notAuthorized", { ...PACED, signal: controller.signal });
+      const { error } = await drive(
+        () => waitForState(client, "notAuthorized", { ...PACED, signal: controller.signal }),
+        {
+          pauseMs: PACED.intervalMs,
+        },
+      );
       expect(error).toMatchObject({ kind: "timeout", by: "signal", lastState: null });
       expect(performance.now() - started).toBeLessThan(1700);
+
+      during = new AbortController();
+      server.requests.length = 0;
+      const polled = await drive(() => waitForState(client, "notAuthorized", { ...PACED, signal: during!.signal }), {
+        pauseMs: PACED.intervalMs,
+      });
+      expect(polled.error).toMatchObject({ kind: "timeout", by: "signal", lastState: null });
+      expect(server.requests).toHaveLength(2);
     } finally {
       await server.close();
     }
@@ -287,7 +321,8 @@ describe("polling never runs faster than asked (what a review found)", () => {
     const server = await loopback(answer(503, "busy", { "Retry-After": "0" }));
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url, retry: { attempts: 5, delayMs: 1 } });
-      await waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 });
+      holdClock(); // a retry inside a poll (Retry-After 0) would be run out too, and counted
+      await drive(() => waitForState(client, "notAuthorized", { intervalMs: 400, timeoutMs: 1000 }), { pauseMs: 400 });
       expect(server.requests.length).toBeLessThanOrEqual(3);
     } finally {
       await server.close();
@@ -298,8 +333,16 @@ describe("polling never runs faster than asked (what a review found)", () => {
     const server = await loopback(answer(200, null));
     try {
       const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url });
-      const signal = AbortSignal.timeout(2500);
-      for await (const _ of receiveNotifications(client, { receiveTimeout: 5, signal })) break;
+      holdClock(); // the loop's pauses are run out as it sets them; the signal ends it at 2.5 s of that time
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 2500);
+      const { signal } = controller;
+      await drive(
+        async () => {
+          for await (const _ of receiveNotifications(client, { receiveTimeout: 5, signal })) break;
+        },
+        { pauseMs: 1000 },
+      );
       expect(server.requests.length).toBeLessThanOrEqual(3);
       await expect(receiveNotifications(client, { retryDelayMs: 0 }).next()).rejects.toThrow(/retryDelayMs/);
     } finally {

@@ -1,8 +1,9 @@
 // The Prism mock against the spec and the client: every named example comes back through the
 // client in the right place, invalid requests get the spec's 400, broken examples fail loudly,
 // and the client's validator and the mock agree on what may be sent.
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,8 @@ import { type CreateInstanceRequest, createPartnerClient, validateSettings } fro
 import { serialise } from "../src/executor.js";
 import * as generatedOperations from "../generated/operations.js";
 import { startPrism } from "../scripts/prism.js";
+import { startMock } from "../src/testing.js";
+import { root } from "./helpers/run.js";
 import { callOperation, pathOf, use } from "./helpers/call.js";
 import { CREATE_INSTANCE_PATH, byId, deref, namedExamples, operations, requestSchema, spec } from "./helpers/spec.js";
 import { TOKEN } from "./helpers/token.js";
@@ -302,4 +305,41 @@ describe("npm run mock's printed curl commands", () => {
       expect(run.stdout, example.name).toBe(example.status);
     }
   }, 60_000);
+});
+
+describe("the mock on a port that is taken", () => {
+  const taken = async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+  };
+
+  it("startMock() rejects with an Error that names the port and carries EADDRINUSE (Prism rejects with a string)", async () => {
+    const busy = await taken();
+    try {
+      const failure = await startMock({ port: busy.port }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Error);
+      expect(failure).toMatchObject({ code: "EADDRINUSE", message: `port ${busy.port} on 127.0.0.1 is in use` });
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("npm run mock says so in one line with the variable to set, no stack, exit 1", async () => {
+    const busy = await taken();
+    try {
+      const result = spawnSync("node", ["scripts/mock.js"], {
+        cwd: root,
+        env: { ...process.env, PORT: String(busy.port) },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect([result.status, result.stderr.trim()]).toEqual([
+        1,
+        `npm run mock: port ${busy.port} on 127.0.0.1 is in use: set PORT to a free port, e.g. PORT=${busy.port + 1} npm run mock`,
+      ]);
+    } finally {
+      busy.close();
+    }
+  }, 30_000);
 });

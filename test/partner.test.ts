@@ -1,9 +1,10 @@
 // The whole partner API through the client, beyond the fault matrix: retries only where the spec
 // allows them, bounded and honest about their count; deletion's 404 inside HTTP 200; and the
 // recovery after an ambiguous create, without ever sending createInstance twice.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createPartnerClient } from "../src/index.js";
 import { callOperation, pathOf } from "./helpers/call.js";
+import { drive, holdClock } from "./helpers/clock.js";
 import { answer, loopback } from "./helpers/server.js";
 import { byId, namedExamples, operations } from "./helpers/spec.js";
 import { INSTANCE_TOKEN, TOKEN } from "./helpers/token.js";
@@ -20,6 +21,8 @@ async function flaky(failures: number, status: number, body: unknown, headers: R
     (++seen <= failures ? answer(status, "busy", headers) : answer(200, body))(req, res, text),
   );
 }
+
+afterEach(() => void vi.useRealTimers());
 
 describe("retries, only where the spec says a method is safe to retry", () => {
   it.each(operations.map((op) => [op.operationId, op.retrySafe, op] as const))(
@@ -62,8 +65,9 @@ describe("retries, only where the spec says a method is safe to retry", () => {
     const server = await flaky(1, 429, listed, { "Retry-After": "1" });
     try {
       const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { delayMs: 1 } });
+      holdClock(); // the second's wait is run out when the client sets it, not waited
       const started = performance.now();
-      expect(await partner.getInstances()).toEqual({ data: listed });
+      expect(await drive(() => partner.getInstances(), { pauseMs: 1000 })).toEqual({ data: listed });
       expect(performance.now() - started).toBeGreaterThanOrEqual(950);
     } finally {
       await server.close();
@@ -95,6 +99,8 @@ describe("retries, only where the spec says a method is safe to retry", () => {
     const server = await flaky(10, 500, listed);
     try {
       const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: server.url, retry: { delayMs: 5_000 } });
+      // Held, the 300 ms deadline never races the server's answer; a wait past it would hang the test.
+      holdClock();
       const started = performance.now();
       const result = await partner.getInstances({ timeoutMs: 300 });
       expect(result.error).toMatchObject({ kind: "http", attempts: 1 });

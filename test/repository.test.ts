@@ -117,3 +117,28 @@ describe("formatting", () => {
     expect(run.status).toBe(0);
   });
 });
+
+describe("package-lock.json", () => {
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
+  const entries = Object.entries<Record<string, unknown>>(lock.packages);
+
+  // npm 10, which Node 20 bundles, drops the `libc` fields npm 11 writes (and npm 11 keeps a lock
+  // without them as it is), so a lock with them changed on a fresh `npm install` with Node 20's
+  // own npm. Written without them, it stays the same under both.
+  it("stays as it is under a fresh npm install with npm 10 or 11: no libc field", () => {
+    expect(lock.lockfileVersion).toBe(3);
+    const withLibc = entries.filter(([, entry]) => "libc" in entry).map(([path]) => path);
+    expect(withLibc, "rewrite the lock with npm 10: rm -rf node_modules && npx npm@10 install").toEqual([]);
+  });
+
+  it("holds no registry URL, as .npmrc tells every npm (omit-lockfile-registry-resolved)", () => {
+    expect(readFileSync(join(root, ".npmrc"), "utf8")).toMatch(/^omit-lockfile-registry-resolved=true$/m);
+    expect(entries.filter(([, entry]) => "resolved" in entry).map(([path]) => path)).toEqual([]);
+  });
+
+  it("matches package.json's dependencies, exactly pinned", () => {
+    const top = lock.packages[""];
+    for (const field of ["dependencies", "devDependencies", "peerDependencies"] as const)
+      expect(top[field], field).toEqual(pkg[field]);
+  });
+});

@@ -30,7 +30,13 @@ describe("npm start", () => {
     child.stderr.on("data", (chunk) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toContain("Ctrl-C stops both");
+      // An event, not a poll against a clock: the line arrives, or the child exits first and this fails.
+      await new Promise<void>((resolve, reject) => {
+        const check = () => out.includes("Ctrl-C stops both") && resolve();
+        child.stdout.on("data", check);
+        child.on("exit", (code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${out}`)));
+        check();
+      });
       expect(out).toContain(`http://127.0.0.1:${docsPort}/`);
       expect(out).toContain(`http://127.0.0.1:${mockPort}`);
 

@@ -4,7 +4,7 @@
 // Notifications are the spec's named examples.
 import { createServer } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { dedupKeys, webhookTypes } from "../generated/webhooks.js";
 import { deliverWebhook, notificationExamples } from "../src/testing.js";
 import {
@@ -16,6 +16,7 @@ import {
   memoryStore,
 } from "../src/webhooks.js";
 import { sendWebhookCli } from "./helpers/send-webhook.js";
+import { drive, holdClock } from "./helpers/clock.js";
 import { TOKEN, expectNoToken } from "./helpers/token.js";
 
 const WRONG = "gac.FAKE-WRONG-TOKEN-00000000000000000000000000000";
@@ -187,14 +188,17 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
     const gate = new Promise<void>((resolve) => (release = resolve));
     const receiver = createWebhookReceiver({ webhookUrlToken: TOKEN });
     let calls = 0;
+    let entered!: () => void;
+    const handling = new Promise<void>((resolve) => (entered = resolve));
     receiver.onAny(async () => {
       calls++;
+      entered();
       await gate;
     });
     const { url, send } = await shells[shell](receiver);
     const deliver = () => deliverWebhook(url, keyedName as never, { webhookUrlToken: TOKEN, fetch: send });
     const first = deliver();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await handling; // the first copy is in its handler
     const second = await deliver();
     expect(second.status).toBe(503);
     release();
@@ -269,6 +273,8 @@ describe.each(Object.keys(shells) as Array<keyof typeof shells>)("receiver.%s", 
     expect(errors.map((e) => e.status)).toEqual([200, 200, 413, 413, 405, 415, 415]);
   });
 });
+
+afterEach(() => void vi.useRealTimers());
 
 describe("createWebhookReceiver", () => {
   test("refuses an empty or missing token at once, naming the rule, never the value", () => {
@@ -363,12 +369,13 @@ describe("memoryStore", () => {
   });
 
   test("a claim is busy until completed or released; a lease that ran out is claimed anew", async () => {
+    holdClock(); // the lease runs out when the test moves the clock
     const store = memoryStore({ leaseMs: 30 });
     expect(await store.claim("k")).toBe("new");
     expect(await store.claim("k")).toBe("busy");
     await store.release("k");
     expect(await store.claim("k")).toBe("new");
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    vi.advanceTimersByTime(40);
     expect(await store.claim("k")).toBe("new");
   });
 });
@@ -453,11 +460,16 @@ describe("what a review found", () => {
   });
 
   test("handlers that take longer than handlerTimeoutMs: 503, the claim freed, and the resend dispatched again", async () => {
+    // The clock is held: the slow handler's 400 ms and the 100 ms limit pass when the test says,
+    // and the fast handler's delivery can never run into the limit, however slow the machine.
+    holdClock();
     let slow = true;
     const receiver = createWebhookReceiver({ webhookUrlToken: TOKEN, handlerTimeoutMs: 100 });
     let calls = 0;
+    let entered!: () => void;
     receiver.onAny(async () => {
       calls++;
+      entered();
       if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
     });
     const deliver = () =>
@@ -465,9 +477,12 @@ describe("what a review found", () => {
         webhookUrlToken: TOKEN,
         fetch: (r) => receiver.fetch(r),
       });
-    expect((await deliver()).status).toBe(503);
+    const first = deliver();
+    await new Promise<void>((resolve) => (entered = resolve));
+    await vi.advanceTimersByTimeAsync(100); // the limit passes while the handler is still at work
+    expect((await first).status).toBe(503);
     slow = false;
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the late handler finishes: it must not mark it handled
+    await vi.advanceTimersByTimeAsync(300); // the late handler finishes: it must not mark it handled
     expect((await deliver()).status).toBe(200);
     expect(calls).toBe(2);
     // 2^31 ms is past setTimeout's limit: Node would fire it at once and answer every notification 503.
@@ -482,16 +497,17 @@ describe("what a review found", () => {
     const { url } = await shells.node(receiver);
     const { port } = new URL(url);
     const body = JSON.stringify(keyed);
+    holdClock();
     const socket = connect(Number(port), "127.0.0.1");
     socket.write(
       `POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
     let text = "";
     socket.on("data", (chunk) => (text += chunk));
-    const closed = await Promise.race([
-      new Promise((resolve) => socket.on("close", () => resolve(true))),
-      new Promise((resolve) => setTimeout(() => resolve(false), 2000)),
-    ]);
+    // The body's 100 ms run out when the receiver sets them; a connection never closed times the test out.
+    const closed = await drive(() => new Promise((resolve) => socket.on("close", () => resolve(true))), {
+      pauseMs: 100,
+    });
     socket.destroy();
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(closed).toBe(true);
@@ -501,6 +517,7 @@ describe("what a review found", () => {
 
   test("receiver.fetch: a body stream that stalls is answered 408, nothing dispatched", async () => {
     const { receiver, seen } = recording({ bodyTimeoutMs: 100 });
+    holdClock(); // the body's 100 ms run out when the receiver sets them
     const stalled = new ReadableStream({
       start: (c) => c.enqueue(new TextEncoder().encode(JSON.stringify(keyed).slice(0, 10))),
     });
@@ -510,10 +527,7 @@ describe("what a review found", () => {
       body: stalled,
       duplex: "half",
     } as RequestInit);
-    const answer = await Promise.race([
-      receiver.fetch(request),
-      new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(null, { status: 599 })), 2000)),
-    ]);
+    const answer = await drive(() => receiver.fetch(request), { pauseMs: 100 });
     expect(answer.status).toBe(408);
     expect(seen).toEqual([]);
   });
