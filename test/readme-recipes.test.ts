@@ -1,7 +1,7 @@
 // README's "Recipe: create exactly once", run as a reader would paste it, against mockFetch: the
 // look-up follows every failure that may have done its work (a 5xx inside HTTP 200 included), and
 // none that cannot have.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -9,6 +9,7 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPartnerClient } from "../src/index.js";
 import { type ExampleChoice, mockFetch } from "../src/testing.js";
+import { readmeBlock } from "./helpers/readme.js";
 import { TOKEN } from "./helpers/token.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -17,12 +18,7 @@ type CreateOnce = (partner: ReturnType<typeof createPartnerClient>, name: string
 let createOnce: CreateOnce;
 
 beforeAll(async () => {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const block = /<!-- create-once-example:start -->\s*```ts\n([\s\S]*?)```\s*<!-- create-once-example:end -->/.exec(
-    readme,
-  );
-  if (!block) throw new Error("README has no create-once-example block");
-  writeFileSync(join(dir, "recipe.ts"), block[1]!);
+  writeFileSync(join(dir, "recipe.ts"), readmeBlock("create-once-example"));
   await build({
     entryPoints: [join(dir, "recipe.ts")],
     outfile: join(dir, "recipe.mjs"),

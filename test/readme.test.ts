@@ -1,30 +1,22 @@
 // README's journey example, run as a reader would paste it: against the package's mock, with no
 // token set. The package's names resolve to src/ (the packed package is tried in consumer.test.ts).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { expect, it } from "vitest";
+import { readmeBlock } from "./helpers/readme.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-function block(marker: string): string {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const found = new RegExp(`<!-- ${marker}:start -->\\s*\`\`\`ts\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${marker}:end -->`).exec(
-    readme,
-  );
-  if (!found) throw new Error(`README has no ${marker} block`);
-  return found[1]!;
-}
 
 /** Bundles a README block as a reader would paste it (the package's names resolving to src/) and runs it with `env`. */
 async function runBlock(marker: string, env: Record<string, string | undefined>): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `readme-${marker}-`));
   try {
-    writeFileSync(join(dir, "block.ts"), block(marker));
+    writeFileSync(join(dir, "block.ts"), readmeBlock(marker));
     await build({
       entryPoints: [join(dir, "block.ts")],
       outfile: join(dir, "block.mjs"),

@@ -2,28 +2,20 @@
 // run it: its own vitest process, the package's names resolved to src/ (the packed package is
 // tried in consumer.test.ts).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
+import { readmeBlock } from "./helpers/readme.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-function block(marker: string): string {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const found = new RegExp(`<!-- ${marker}:start -->\\s*\`\`\`ts\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${marker}:end -->`).exec(
-    readme,
-  );
-  if (!found) throw new Error(`README has no ${marker} block`);
-  return found[1]!;
-}
 
 it("README's sandbox example passes as a partner's own vitest suite", async () => {
   // Inside the repository (hidden), so that vitest and the package's dependencies resolve.
   const dir = mkdtempSync(join(root, ".sandbox-readme-"));
   try {
-    writeFileSync(join(dir, "app.sandbox.ts"), block("sandbox-example"));
+    writeFileSync(join(dir, "app.sandbox.ts"), readmeBlock("sandbox-example"));
     const alias = (name: string, file: string) =>
       `{ find: /^${name.replace(/[/-]/g, "\\$&")}$/, replacement: ${JSON.stringify(join(root, file))} }`;
     writeFileSync(
