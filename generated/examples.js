@@ -1418,6 +1418,1185 @@ export const examples = {
       "value": "Bad Gateway"
     }
   },
+  "sendMessage": {
+    "messageQueued": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "idMessage": "BAE5F4886F6F2D05"
+      }
+    },
+    "notAuthorizedToSend": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance is starting or not authorized"
+      }
+    },
+    "chatIdRequired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Validation failed. Details: 'chatId' is required"
+      }
+    },
+    "messageTooLong": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Validation failed. Details: 'message' length must be less than or equal to 20000 characters long"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "sendFileByUrl": {
+    "invoiceQueued": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "idMessage": "BAE5F4886F6F2D08"
+      }
+    },
+    "notAuthorizedToSend": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance is starting or not authorized"
+      }
+    },
+    "chatIdRequired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Validation failed. Details: 'chatId' is required"
+      }
+    },
+    "messageTooLong": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Validation failed. Details: 'message' length must be less than or equal to 20000 characters long"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "fileTooLarge": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "File from url exceeded max upload size. Size: 120mb Limit: 100mb Url: https://shop.example/video/promo.mp4"
+      }
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "sendFileByUpload": {
+    "invoiceUploaded": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "idMessage": "BAE5F4886F6F2D07",
+        "urlFile": "https://sw-media-out.storage.greenapi.net/1101000001/6a4e9a9c-invoice-1234.pdf"
+      }
+    },
+    "notAuthorizedToSend": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance is starting or not authorized"
+      }
+    },
+    "chatIdRequired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Validation failed. Details: 'chatId' is required"
+      }
+    },
+    "messageTooLong": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Validation failed. Details: 'message' length must be less than or equal to 20000 characters long"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "showMessagesQueue": {
+    "queueWithFirstMessage": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": [
+        {
+          "messageID": "BAE5F4886F6F2D05",
+          "type": "sendMessage",
+          "body": {
+            "chatId": "79007654321@c.us",
+            "message": "Your order 1234 is on its way"
+          }
+        }
+      ]
+    },
+    "queueEmpty": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": []
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "clearMessagesQueue": {
+    "queueCleared": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "isCleared": true
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "getMessage": {
+    "firstMessageDelivered": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": {
+        "type": "outgoing",
+        "idMessage": "BAE5F4886F6F2D05",
+        "timestamp": 1767225640,
+        "typeMessage": "extendedTextMessage",
+        "chatId": "79007654321@c.us",
+        "textMessage": "Your order 1234 is on its way",
+        "statusMessage": "delivered",
+        "sendByApi": true
+      }
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
+  "lastOutgoingMessages": {
+    "lastOutgoing": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": [
+        {
+          "type": "outgoing",
+          "idMessage": "BAE5F4886F6F2D08",
+          "timestamp": 1767225700,
+          "typeMessage": "documentMessage",
+          "chatId": "79007654321@c.us",
+          "statusMessage": "pending",
+          "sendByApi": true,
+          "downloadUrl": "https://shop.example/invoices/1234.pdf",
+          "caption": "Your invoice for order 1234"
+        },
+        {
+          "type": "outgoing",
+          "idMessage": "BAE5F4886F6F2D05",
+          "timestamp": 1767225640,
+          "typeMessage": "extendedTextMessage",
+          "chatId": "79007654321@c.us",
+          "textMessage": "Your order 1234 is on its way",
+          "statusMessage": "read",
+          "sendByApi": true
+        }
+      ]
+    },
+    "noOutgoing": {
+      "status": 200,
+      "mediaType": "application/json",
+      "value": []
+    },
+    "instanceStarting": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "instance in starting process try later"
+      }
+    },
+    "instanceExpired": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "Instance account is expired. Renew your instance from personal area"
+      }
+    },
+    "badRequest": {
+      "status": 400,
+      "mediaType": "application/json",
+      "value": {
+        "code": 400,
+        "description": "bad request data"
+      }
+    },
+    "badRequestText": {
+      "status": 400,
+      "mediaType": "text/plain",
+      "value": "bad request data"
+    },
+    "badRequestHtml": {
+      "status": 400,
+      "mediaType": "text/html",
+      "value": "<html><head><title>400 Bad Request</title></head><body><center><h1>400 Bad Request</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "wrongApiTokenInstance": {
+      "status": 401,
+      "mediaType": "application/json",
+      "value": {
+        "code": 401,
+        "description": "Unauthorized"
+      }
+    },
+    "wrongApiTokenInstanceText": {
+      "status": 401,
+      "mediaType": "text/plain",
+      "value": "Unauthorized"
+    },
+    "wrongIdInstance": {
+      "status": 403,
+      "mediaType": "application/json",
+      "value": {
+        "code": 403,
+        "description": "Forbidden"
+      }
+    },
+    "forbiddenText": {
+      "status": 403,
+      "mediaType": "text/plain",
+      "value": "Forbidden"
+    },
+    "forbiddenHtml": {
+      "status": 403,
+      "mediaType": "text/html",
+      "value": "<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "tooManyRequests": {
+      "status": 429,
+      "mediaType": "application/json",
+      "value": {
+        "code": 429,
+        "description": "Too Many Requests"
+      }
+    },
+    "tooManyRequestsText": {
+      "status": 429,
+      "mediaType": "text/plain",
+      "value": "Too Many Requests"
+    },
+    "tooManyRequestsHtml": {
+      "status": 429,
+      "mediaType": "text/html",
+      "value": "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "quotaExceeded": {
+      "status": 466,
+      "mediaType": "application/json",
+      "value": {
+        "invokeStatus": {
+          "method": "createInstance",
+          "used": 10,
+          "total": 10,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Monthly quota has been exceeded"
+        },
+        "correspondentsStatus": {
+          "method": "correspondents",
+          "used": 3,
+          "total": 3,
+          "status": "QUOTE_EXCEEDED",
+          "description": "Correspondents quota has been exceeded"
+        }
+      }
+    },
+    "quotaExceededText": {
+      "status": 466,
+      "mediaType": "text/plain",
+      "value": "Quota exceeded"
+    },
+    "quotaExceededHtml": {
+      "status": 466,
+      "mediaType": "text/html",
+      "value": "<html><head><title>466 Quota Exceeded</title></head><body><center><h1>466 Quota Exceeded</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "clientClosedRequest": {
+      "status": 499,
+      "mediaType": "application/json",
+      "value": {
+        "code": 499,
+        "description": "Client Closed Request"
+      }
+    },
+    "clientClosedRequestText": {
+      "status": 499,
+      "mediaType": "text/plain",
+      "value": "Client Closed Request"
+    },
+    "internalError": {
+      "status": 500,
+      "mediaType": "application/json",
+      "value": {
+        "code": 500,
+        "description": "Internal Server Error"
+      }
+    },
+    "internalErrorText": {
+      "status": 500,
+      "mediaType": "text/plain",
+      "value": "Internal Server Error"
+    },
+    "internalErrorHtml": {
+      "status": 500,
+      "mediaType": "text/html",
+      "value": "<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>\n"
+    },
+    "badGatewayHtml": {
+      "status": 502,
+      "mediaType": "text/html",
+      "value": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+    },
+    "badGatewayText": {
+      "status": 502,
+      "mediaType": "text/plain",
+      "value": "Bad Gateway"
+    }
+  },
   "logout": {
     "loggedOut": {
       "status": 200,

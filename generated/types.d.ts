@@ -432,6 +432,387 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/waInstance{idInstance}/sendMessage/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a text message
+         * @description Sends a text message to a chat: the first message of a linked instance to a customer. The
+         *     message joins the instance's outgoing queue, which sends one message every
+         *     `delaySendMessagesMilliseconds` (a createInstance and setSettings setting; at least 500 ms),
+         *     and the answer's `idMessage` names it from then on: its statuses arrive with the webhook
+         *     [outgoingMessageStatus](#operation/outgoingMessageStatus) (setting `outgoingWebhook`), the
+         *     notice that it was sent through the API with
+         *     [outgoingAPIMessageReceived](#operation/outgoingAPIMessageReceived) (setting
+         *     `outgoingAPIMessageWebhook`), and both in the journals
+         *     ([getMessage](#operation/getMessage), [lastOutgoingMessages](#operation/lastOutgoingMessages)).
+         *
+         *     - The text is at most 20000 characters on WhatsApp, 4000 on MAX and 4096 on Telegram
+         *       (GREEN-API's sendMessage page).
+         *     - The instance must be `authorized`; otherwise GREEN-API answers 400 `instance is starting
+         *       or not authorized`. A queued message waits up to 24 hours, also while the instance is not
+         *       authorized.
+         *     - Rate limit: 50 calls a second per instance (GREEN-API's rate limiter page); above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *         - **Never resent** (`x-retry-safe: false`): a send is a message to a real person. After a
+         *           lost answer, a timeout or a 5xx the message may be in the queue already: look for it
+         *           (showMessagesQueue, lastOutgoingMessages, getMessage; this package's
+         *           `findSentMessage`) instead of sending again.
+         */
+        post: operations["sendMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/sendFileByUrl/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a file by its URL
+         * @description Sends a file that GREEN-API downloads from `urlFile`, at most 100 MB. `fileName` must end
+         *     with its extension: GREEN-API decides from it whether the file is an image, a video, an
+         *     audio or a document. The message joins the outgoing queue like a text (files at least 5
+         *     seconds apart, GREEN-API's page on the sending delay); its statuses arrive as for
+         *     [sendMessage](#operation/sendMessage).
+         *
+         *     - `caption` (at most 20000 characters) shows under images and videos only.
+         *     - A file over 100 MB is answered 500 `File from url exceeded max upload size`.
+         *     - Rate limit: 50 calls a second per instance; above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *         - **Never resent** (`x-retry-safe: false`): a send is a message to a real person. After a
+         *           lost answer, a timeout or a 5xx the message may be in the queue already: look for it
+         *           (showMessagesQueue, lastOutgoingMessages, getMessage; this package's
+         *           `findSentMessage`) instead of sending again.
+         */
+        post: operations["sendFileByUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/sendFileByUpload/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a file with the request
+         * @description Sends a file whose bytes are the request's body (`multipart/form-data`), at most 100 MB,
+         *     **to the media host** (`mediaUrl`, not `apiUrl`): the one method of this contract that lives
+         *     there. The answer gives the message's id and `urlFile`, where GREEN-API keeps the file for
+         *     15 days: sending it again to another chat with [sendFileByUrl](#operation/sendFileByUrl)
+         *     uploads nothing. The message joins the outgoing queue like any file (GREEN-API's
+         *     sendFileByUpload page).
+         *
+         *     - `fileName` with its extension decides the file's type, as for sendFileByUrl.
+         *     - Rate limit: 50 calls a second per instance; above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *         - **Never resent** (`x-retry-safe: false`): a send is a message to a real person. After a
+         *           lost answer, a timeout or a 5xx the message may be in the queue already: look for it
+         *           (showMessagesQueue, lastOutgoingMessages, getMessage; this package's
+         *           `findSentMessage`) instead of sending again.
+         */
+        post: operations["sendFileByUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/showMessagesQueue/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Show the outgoing queue
+         * @description The sends waiting in the instance's outgoing queue, oldest first: the queue that
+         *     `delaySendMessagesMilliseconds` paces. A message sent a moment ago is here until its turn
+         *     comes; after a send whose answer was lost, this is the first place to look for it.
+         *
+         *     - **Only the first 500 entries** are listed (GREEN-API's Russian showMessagesQueue page).
+         *     - Rate limit: 1 call a second per instance (GREEN-API's rate limiter page); above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): it only reads.
+         */
+        get: operations["showMessagesQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/clearMessagesQueue/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Clear the outgoing queue
+         * @description Empties the instance's outgoing queue: the messages waiting in it are **not sent**. Those
+         *     already sent are not recalled.
+         *
+         *     - Rate limit: 1 call a second per instance; above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): clearing an empty queue changes nothing.
+         */
+        get: operations["clearMessagesQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/getMessage/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a message and its status
+         * @description One message of the instance's journal, by its chat and id: for a sent message, its text and
+         *     its status (`statusMessage`: `pending` while queued, then `sent`, `delivered`, `read`, or
+         *     `failed`), the same vocabulary the webhook
+         *     [outgoingMessageStatus](#operation/outgoingMessageStatus) uses. A message may take **up to 2
+         *     minutes** to appear in the journal (GREEN-API's getMessage page): a 400 or 404-like answer
+         *     right after a send is not proof that it was lost.
+         *
+         *     - Rate limit: 10 calls a second per instance; above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): it only reads, though it is a POST.
+         */
+        post: operations["getMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waInstance{idInstance}/lastOutgoingMessages/{apiTokenInstance}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the last sent messages
+         * @description The messages the instance sent in the last `minutes` (default 1440, a day), each with its
+         *     status: the journal where a sent message is read, and the second place to look for a send
+         *     whose answer was lost. A message may take up to 2 minutes to appear.
+         *
+         *     - Rate limit: 1 call a second per instance; above it, 429.
+         *     - **Failures come with real HTTP statuses**, not inside HTTP 200.
+         *     - **Safe to resend** (`x-retry-safe`): it only reads.
+         */
+        get: operations["lastOutgoingMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/waInstance{idInstance}/logout/{apiTokenInstance}": {
         parameters: {
             query?: never;
@@ -954,6 +1335,8 @@ export interface components {
              * @description Delay between outgoing messages, in milliseconds. Default 3000 (3 seconds); at least 500
              *     (0.5 seconds), at most 600000 (10 minutes). GREEN-API recommends no more than 300000
              *     (5 minutes).
+             *     Paces the outgoing queue: each message sent ([sendMessage](#operation/sendMessage)) waits
+             *     its turn there ([showMessagesQueue](#operation/showMessagesQueue)).
              * @default 3000
              * @example 1000
              */
@@ -974,7 +1357,9 @@ export interface components {
             markIncomingMessagesReadedOnReply?: components["schemas"]["YesNo"];
             /**
              * @description Receive webhooks with the statuses of sent messages (`yes`, `no`). Default `no`.
-             *     Turns on the webhook [outgoingMessageStatus](#operation/outgoingMessageStatus).
+             *     Turns on the webhook [outgoingMessageStatus](#operation/outgoingMessageStatus); the same
+             *     statuses are read in the journals ([getMessage](#operation/getMessage),
+             *     [lastOutgoingMessages](#operation/lastOutgoingMessages)) with it on or off.
              * @default no
              * @example yes
              */
@@ -989,7 +1374,9 @@ export interface components {
             outgoingMessageWebhook?: components["schemas"]["YesNo"];
             /**
              * @description Receive webhooks for messages sent through the API (`yes`, `no`). Default `no`.
-             *     Turns on the webhook [outgoingAPIMessageReceived](#operation/outgoingAPIMessageReceived).
+             *     Turns on the webhook [outgoingAPIMessageReceived](#operation/outgoingAPIMessageReceived)
+             *     for each message sent with [sendMessage](#operation/sendMessage) or a file; the journal
+             *     [lastOutgoingMessages](#operation/lastOutgoingMessages) lists them too.
              * @default no
              * @example yes
              */
@@ -1764,6 +2151,378 @@ export interface components {
             saveSettings: boolean;
         };
         /**
+         * ChatId
+         * @description The chat to send to, or that a message belongs to. WhatsApp: a person's number in
+         *     international format, digits only, with `@c.us` (`79007654321@c.us`), a group's id with
+         *     `@g.us`, or a hidden number's id with `@lid`. MAX and Telegram: the chat's number, as a
+         *     string (`"10000000"`). Source: GREEN-API's sendMessage page. The shapes differ per messenger
+         *     and GREEN-API documents no more than these examples, so only an empty id or one with a space
+         *     (which no messenger has) is refused here.
+         * @example 79007654321@c.us
+         */
+        ChatId: string;
+        /**
+         * SendMessageRequest
+         * @description A text message to one chat (GREEN-API's sendMessage page). `chatId` and `message` are
+         *     required. Unknown fields are refused: GREEN-API ignores a misspelt option silently.
+         * @example {
+         *       "chatId": "79007654321@c.us",
+         *       "message": "Your order 1234 is on its way"
+         *     }
+         */
+        SendMessageRequest: {
+            /**
+             * @description The chat to send to (`79007654321@c.us` on WhatsApp, the chat's number on MAX and Telegram).
+             * @example 79007654321@c.us
+             */
+            chatId: components["schemas"]["ChatId"];
+            /**
+             * @description The text, at most 20000 characters on WhatsApp (GREEN-API's sendMessage page; older copies
+             *     said 4096, superseded). MAX takes at most 4000 and Telegram 4096: the contract cannot know
+             *     the instance's messenger, so it holds the largest, and GREEN-API refuses a longer text
+             *     on MAX and Telegram with a 400. Emoji and formatting (`*bold*`, `_italic_`) are text.
+             * @example Your order 1234 is on its way
+             */
+            message: string;
+            /**
+             * @description Id of a message of the same chat to quote (reply to).
+             * @example BAE5F4886F6F2D04
+             */
+            quotedMessageId?: string;
+            /**
+             * @description Show a preview of the first link in the text. Default `true`.
+             * @default true
+             * @example true
+             */
+            linkPreview?: boolean;
+            /**
+             * @description WhatsApp: the size of the link preview, `large` or `small`.
+             * @example small
+             * @enum {string}
+             */
+            typePreview?: "large" | "small";
+            /**
+             * @description WhatsApp: a preview of your own for the link, instead of the one fetched from it. `title` is required in it.
+             * @example {
+             *       "title": "Order 1234",
+             *       "link": "https://shop.example/orders/1234"
+             *     }
+             */
+            customPreview?: {
+                /**
+                 * @description The preview's title, at most 300 characters.
+                 * @example Order 1234
+                 */
+                title: string;
+                /**
+                 * @description The preview's text, at most 300 characters.
+                 * @example Track your parcel
+                 */
+                description?: string;
+                /**
+                 * @description The link the preview opens, at most 300 characters.
+                 * @example https://shop.example/orders/1234
+                 */
+                link?: string;
+                /**
+                 * @description URL of the preview's image.
+                 * @example https://shop.example/img/parcel.jpg
+                 */
+                urlFile?: string;
+                /**
+                 * @description The preview's image as a base64 JPEG, instead of `urlFile`.
+                 * @example /9j/4AAQSkZJRgABAQAAAQABAAD
+                 */
+                jpegThumbnail?: string;
+            };
+            /**
+             * Format: int32
+             * @description MAX and Telegram: show "typing..." for this long before sending, in milliseconds (1000 to 20000).
+             * @example 3000
+             */
+            typingTime?: number;
+        };
+        /**
+         * SentMessage
+         * @description The send was accepted: the message is in the instance's queue, under this id. It is not yet
+         *     delivered: its statuses come with the webhook outgoingMessageStatus and in the journals
+         *     (getMessage, lastOutgoingMessages).
+         */
+        SentMessage: {
+            /**
+             * @description The message's id, unique within its chat; the key of its statuses and journal entry.
+             * @example BAE5F4886F6F2D05
+             */
+            idMessage: string;
+        };
+        /**
+         * FileName
+         * @description The name the recipient sees, **with its extension**: GREEN-API decides the file's type
+         *     (image, video, audio, document) from the extension (GREEN-API's sendFileByUrl and
+         *     sendFileByUpload pages), so a name without one could be sent as the wrong kind or refused.
+         * @example invoice-1234.pdf
+         */
+        FileName: string;
+        /**
+         * SendFileByUrlRequest
+         * @description A file GREEN-API downloads from a URL and sends to one chat (GREEN-API's sendFileByUrl
+         *     page): at most 100 MB (an older Russian copy said 37 MB: superseded). `chatId`, `urlFile`
+         *     and `fileName` are required. Unknown fields are refused.
+         * @example {
+         *       "chatId": "79007654321@c.us",
+         *       "urlFile": "https://shop.example/invoices/1234.pdf",
+         *       "fileName": "invoice-1234.pdf"
+         *     }
+         */
+        SendFileByUrlRequest: {
+            /**
+             * @description The chat to send to.
+             * @example 79007654321@c.us
+             */
+            chatId: components["schemas"]["ChatId"];
+            /**
+             * @description Where GREEN-API downloads the file from: an `http://` or `https://` URL it can reach (a
+             *     sendFileByUpload answer's `urlFile` works too, for 15 days). A file over 100 MB is refused
+             *     with a 500 "File from url exceeded max upload size".
+             * @example https://shop.example/invoices/1234.pdf
+             */
+            urlFile: string;
+            /**
+             * @description The name the recipient sees, with its extension, which decides the file's type.
+             * @example invoice-1234.pdf
+             */
+            fileName: components["schemas"]["FileName"];
+            /**
+             * @description Text under the file, at most 20000 characters; shown under images and videos only.
+             * @example Your invoice for order 1234
+             */
+            caption?: string;
+            /**
+             * @description Id of a message of the same chat to quote (reply to).
+             * @example BAE5F4886F6F2D05
+             */
+            quotedMessageId?: string;
+        };
+        /**
+         * SendFileByUploadRequest
+         * @description A file sent as the request's body, `multipart/form-data`, to one chat (GREEN-API's
+         *     sendFileByUpload page), on the **media host**. `file` and `chatId` are required. Unknown
+         *     fields are refused. The file is at most 100 MB (`x-max-file-bytes` on `file`): a larger one
+         *     is refused before anything is sent, from its size alone.
+         */
+        SendFileByUploadRequest: {
+            /**
+             * @description The file's bytes, at most 100 MB (104857600 bytes; GREEN-API's sendFileByUpload page).
+             *     Its part's file name is `fileName`'s value.
+             * @example %PDF-1.7 (the bytes of the file)
+             */
+            file: string;
+            /**
+             * @description The chat to send to.
+             * @example 79007654321@c.us
+             */
+            chatId: components["schemas"]["ChatId"];
+            /**
+             * @description The name the recipient sees, with its extension, which decides the file's type. GREEN-API
+             *     marks it optional, taking the name of the uploaded part otherwise.
+             * @example invoice-1234.pdf
+             */
+            fileName?: components["schemas"]["FileName"];
+            /**
+             * @description Text under the file, at most 20000 characters; shown under images and videos only.
+             * @example Your invoice for order 1234
+             */
+            caption?: string;
+            /**
+             * @description Id of a message of the same chat to quote (reply to).
+             * @example BAE5F4886F6F2D05
+             */
+            quotedMessageId?: string;
+        };
+        /**
+         * UploadedFile
+         * @description The upload was accepted and the message queued under `idMessage`. `urlFile` is where
+         *     GREEN-API keeps the file: valid for 15 days, and reusable with sendFileByUrl (GREEN-API's
+         *     sendFileByUpload page).
+         */
+        UploadedFile: {
+            /**
+             * @description The message's id, unique within its chat.
+             * @example BAE5F4886F6F2D07
+             */
+            idMessage: string;
+            /**
+             * @description The uploaded file's URL on GREEN-API's storage, valid for 15 days.
+             * @example https://sw-media-out.storage.greenapi.net/1101000001/6a4e9a9c-invoice-1234.pdf
+             */
+            urlFile?: string;
+        };
+        /**
+         * QueuedMessage
+         * @description One send waiting in the instance's outgoing queue (GREEN-API's showMessagesQueue page).
+         *     `body` echoes the request as it was sent. Fields this contract does not name are kept.
+         */
+        QueuedMessage: {
+            /**
+             * @description The queued message's id, as its send answered it.
+             * @example BAE5F4886F6F2D05
+             */
+            messageID?: string;
+            /**
+             * @description The ids, for a queue entry that sends several messages (instead of `messageID`).
+             * @example [
+             *       "BAE5F4886F6F2D05"
+             *     ]
+             */
+            messagesIDs?: string[];
+            /**
+             * @description The method that queued it: `sendMessage`, `sendFileByUrl` (uploads too), `sendPoll`,
+             *     `sendLocation`, `sendContact` and others. Any string is accepted.
+             * @example sendMessage
+             */
+            type: ("sendMessage" | "sendFileByUrl" | "sendPoll" | "sendLocation" | "sendContact") | (string & {});
+            /**
+             * @description The request as it was sent (`chatId`, `message`, ...).
+             * @example {
+             *       "chatId": "79007654321@c.us",
+             *       "message": "Your order 1234 is on its way"
+             *     }
+             */
+            body?: Record<string, never>;
+        };
+        /**
+         * MessagesQueue
+         * @description The instance's outgoing queue, oldest first: the sends waiting for their turn, which
+         *     `delaySendMessagesMilliseconds` paces (one every so many milliseconds; files at least every
+         *     5 seconds). **Only the first 500 entries** are listed (GREEN-API's Russian showMessagesQueue
+         *     page: "первые 500 сообщений"); `[]` when the queue is empty. A message waits at most 24
+         *     hours, also while the instance is not authorized (GREEN-API's page on the sending delay).
+         */
+        MessagesQueue: components["schemas"]["QueuedMessage"][];
+        /**
+         * QueueCleared
+         * @description The outgoing queue was emptied; the messages in it are not sent.
+         */
+        QueueCleared: {
+            /**
+             * @description `true`: the queue is empty now.
+             * @example true
+             */
+            isCleared: boolean;
+        };
+        /**
+         * GetMessageRequest
+         * @description The message to look up in the journal, by its chat and id. Nothing else may be sent.
+         */
+        GetMessageRequest: {
+            /**
+             * @description The chat the message belongs to.
+             * @example 79007654321@c.us
+             */
+            chatId: components["schemas"]["ChatId"];
+            /**
+             * @description The message's id, as its send answered it (`idMessage`).
+             * @example BAE5F4886F6F2D05
+             */
+            idMessage: string;
+        };
+        /**
+         * OutgoingStatusKnown
+         * @description The statuses of a sent message known to this contract: one vocabulary for the journals
+         *     (getMessage, lastOutgoingMessages: `statusMessage`) and the webhook outgoingMessageStatus
+         *     (`status`). Sources: GREEN-API's pages OutgoingMessageStatus and LastOutgoingMessages.
+         *     `failed` and `noAccount` are sent even with `outgoingWebhook` off (`x-always-sent`: the
+         *     OutgoingMessageStatus page says they "cannot be disabled"). Which ones occur depends on the
+         *     messenger: MAX reports `sent`, `delivered` and `read`; Telegram `delivered` and `read`.
+         * @example delivered
+         * @enum {string}
+         */
+        OutgoingStatusKnown: "pending" | "sent" | "delivered" | "read" | "failed" | "noAccount" | "notInGroup" | "yellowCard";
+        /**
+         * OutgoingStatus
+         * @description The status of a sent message, as the journals and the webhook outgoingMessageStatus report
+         *     it (`OutgoingStatusKnown`). New values may appear, so any string is accepted: compare with
+         *     the known ones and treat any other as a status this version does not know.
+         * @example delivered
+         */
+        OutgoingStatus: components["schemas"]["OutgoingStatusKnown"] | (string & {});
+        /**
+         * JournalMessage
+         * @description A message of the instance's journal (GREEN-API's getMessage and lastOutgoingMessages pages):
+         *     what was sent or received, and, for a sent one, its status. A message may take up to 2
+         *     minutes to appear in it. Which fields come depends on the direction (`type`) and the kind of
+         *     message (`typeMessage`); fields this contract does not name are kept.
+         */
+        JournalMessage: {
+            /**
+             * @description `outgoing` (sent by the instance) or `incoming`. Any string is accepted.
+             * @example outgoing
+             */
+            type: ("outgoing" | "incoming") | (string & {});
+            /**
+             * @description The message's id, unique within its chat.
+             * @example BAE5F4886F6F2D05
+             */
+            idMessage: string;
+            /**
+             * Format: int64
+             * @description When it was sent or received, Unix time in seconds.
+             * @example 1767225640
+             */
+            timestamp: number;
+            /**
+             * @description The kind of message (`textMessage`, `extendedTextMessage`, `imageMessage`, `documentMessage`, ...).
+             * @example extendedTextMessage
+             */
+            typeMessage?: string;
+            /**
+             * @description The chat the message belongs to.
+             * @example 79007654321@c.us
+             */
+            chatId: string;
+            /**
+             * @description The text, for a text message.
+             * @example Your order 1234 is on its way
+             */
+            textMessage?: string;
+            /**
+             * @description Outgoing messages: the status (`pending` while queued, then `sent`, `delivered`, `read`, or `failed`).
+             * @example delivered
+             */
+            statusMessage?: components["schemas"]["OutgoingStatus"];
+            /**
+             * @description Outgoing messages: sent through the API (`true`) or from the phone (`false`).
+             * @example true
+             */
+            sendByApi?: boolean;
+            /**
+             * @description Incoming messages: who sent it.
+             * @example 79007654321@c.us
+             */
+            senderId?: string;
+            /**
+             * @description Incoming messages: the sender's name.
+             * @example Bob
+             */
+            senderName?: string;
+            /**
+             * @description File messages: where to download the file.
+             * @example https://sw-media-out.storage.greenapi.net/1101000001/6a4e9a9c-invoice-1234.pdf
+             */
+            downloadUrl?: string;
+            /**
+             * @description File messages: the text under the file.
+             * @example Your invoice for order 1234
+             */
+            caption?: string;
+        };
+        /**
+         * OutgoingMessages
+         * @description The messages the instance sent in the last `minutes`, each with its status
+         *     (`statusMessage`); `[]` when none. A message may take up to 2 minutes to appear.
+         */
+        OutgoingMessages: components["schemas"]["JournalMessage"][];
+        /**
          * InstanceLogout
          * @description logout's answer. Fields this contract does not name are allowed, and kept.
          */
@@ -2525,14 +3284,15 @@ export interface components {
              */
             idMessage: string;
             /**
-             * @description The new status. WhatsApp: `sent`, `delivered`, `read`, `failed`, `noAccount` (the
-             *     recipient has no WhatsApp account; newer documentation reports it as `failed` with a
-             *     `description`), `notInGroup`, `yellowCard`. MAX and Telegram document `delivered`, `read`
-             *     and `failed`. `failed` (and `noAccount`) come even when this webhook is off. Other values
-             *     may appear: any string is accepted.
+             * @description The new status (`OutgoingStatusKnown`, the vocabulary the journals use too): `sent`, then
+             *     `delivered`, then `read`, or `failed`, `noAccount`, `notInGroup`, `yellowCard` on
+             *     WhatsApp; MAX reports `sent`, `delivered` and `read`, Telegram `delivered` and `read`.
+             *     `failed` and `noAccount` come even when this webhook is off (`x-always-sent`); newer
+             *     documentation reports `noAccount` as `failed` with a `description`. Other values may
+             *     appear: any string is accepted.
              * @example delivered
              */
-            status: ("sent" | "delivered" | "read" | "failed" | "noAccount" | "notInGroup" | "yellowCard") | (string & {});
+            status: components["schemas"]["OutgoingStatus"];
             /**
              * @description Why sending failed, with GREEN-API's error code (`SWE004: ...`); present with `failed`.
              * @example SWE004: the recipient has no WhatsApp account
@@ -2829,7 +3589,8 @@ export interface components {
          * @description Internal error at GREEN-API. The call may or may not have taken effect. Methods that are safe
          *     to retry may be sent again after a delay; for createInstance an instance may have been
          *     created: list the partner's instances (`getInstances`) before calling again, never resend
-         *     blindly.
+         *     blindly. Likewise a send may be queued already: look for it in showMessagesQueue and
+         *     lastOutgoingMessages before sending again.
          */
         InternalError: {
             headers: {
@@ -2844,7 +3605,8 @@ export interface components {
         /**
          * @description Bad Gateway from a proxy in front of GREEN-API, usually an HTML page. GREEN-API advises up to
          *     3 retries with a delay, which suits the methods that are safe to retry; for createInstance,
-         *     first list the partner's instances (`getInstances`): the call may have gone through.
+         *     first list the partner's instances (`getInstances`), and for a send look in showMessagesQueue
+         *     and lastOutgoingMessages: the call may have gone through.
          */
         BadGateway: {
             headers: {
@@ -2937,7 +3699,8 @@ export interface components {
          * @description Client Closed Request: the connection was closed while GREEN-API was still working on the
          *     request. GREEN-API advises waiting longer for its answer and calling again after a delay;
          *     whether the call took effect is unknown, so a method that is not safe to resend must be
-         *     checked first (getStateInstance after setSettings or reboot).
+         *     checked first (getStateInstance after setSettings or reboot; showMessagesQueue and
+         *     lastOutgoingMessages after a send).
          */
         ClientClosedRequest: {
             headers: {
@@ -2946,6 +3709,38 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["PartnerError"];
                 "text/plain": components["schemas"]["PlainTextError"];
+            };
+        };
+        /**
+         * @description A send's 400: nothing was queued. GREEN-API gives the reason only in its text (its common
+         *     errors page): `instance is starting or not authorized` (wait for `authorized`, see
+         *     getStateInstance), or `Validation failed. Details: ...` naming the field that breaks a rule
+         *     (`'chatId' is required`, `'message' length must be less than or equal to 20000 characters
+         *     long`): this package's client refuses such a body before sending. The body's form is not
+         *     documented, so it is shown as `{code, description}` (inferred), and may come as plain text.
+         */
+        SendBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+            };
+        };
+        /**
+         * @description Internal error at GREEN-API. With `File from url exceeded max upload size` the file at
+         *     `urlFile` is over 100 MB and nothing was sent. Otherwise the message may or may not be in
+         *     the queue: look for it (showMessagesQueue, lastOutgoingMessages), never resend blindly.
+         */
+        SendFileByUrlInternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PartnerError"];
+                "text/plain": components["schemas"]["PlainTextError"];
+                "text/html": components["schemas"]["PlainTextError"];
             };
         };
         /**
@@ -3094,6 +3889,21 @@ export type AuthorizationCode = components['schemas']['AuthorizationCode'];
 export type InstanceSettings = components['schemas']['InstanceSettings'];
 export type SetSettingsRequest = components['schemas']['SetSettingsRequest'];
 export type SettingsSaved = components['schemas']['SettingsSaved'];
+export type ChatId = components['schemas']['ChatId'];
+export type SendMessageRequest = components['schemas']['SendMessageRequest'];
+export type SentMessage = components['schemas']['SentMessage'];
+export type FileName = components['schemas']['FileName'];
+export type SendFileByUrlRequest = components['schemas']['SendFileByUrlRequest'];
+export type SendFileByUploadRequest = components['schemas']['SendFileByUploadRequest'];
+export type UploadedFile = components['schemas']['UploadedFile'];
+export type QueuedMessage = components['schemas']['QueuedMessage'];
+export type MessagesQueue = components['schemas']['MessagesQueue'];
+export type QueueCleared = components['schemas']['QueueCleared'];
+export type GetMessageRequest = components['schemas']['GetMessageRequest'];
+export type OutgoingStatusKnown = components['schemas']['OutgoingStatusKnown'];
+export type OutgoingStatus = components['schemas']['OutgoingStatus'];
+export type JournalMessage = components['schemas']['JournalMessage'];
+export type OutgoingMessages = components['schemas']['OutgoingMessages'];
 export type InstanceLogout = components['schemas']['InstanceLogout'];
 export type InstanceReboot = components['schemas']['InstanceReboot'];
 export type InstanceData = components['schemas']['InstanceData'];
@@ -3149,6 +3959,8 @@ export type ResponseInstanceBadRequest = components['responses']['InstanceBadReq
 export type ResponseInstanceUnauthorized = components['responses']['InstanceUnauthorized'];
 export type ResponseInstanceForbidden = components['responses']['InstanceForbidden'];
 export type ResponseClientClosedRequest = components['responses']['ClientClosedRequest'];
+export type ResponseSendBadRequest = components['responses']['SendBadRequest'];
+export type ResponseSendFileByUrlInternalError = components['responses']['SendFileByUrlInternalError'];
 export type ResponseWebhookNotAcknowledged = components['responses']['WebhookNotAcknowledged'];
 export type ResponseWebhookAcknowledged = components['responses']['WebhookAcknowledged'];
 export type ResponseWebhookUnauthorized = components['responses']['WebhookUnauthorized'];
@@ -3541,6 +4353,399 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SettingsSaved"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    sendMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /** @description The chat and the text; `quotedMessageId`, `linkPreview`, `typePreview`, `customPreview` and (MAX, Telegram) `typingTime` are optional. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued: the message has an id and waits its turn in the queue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentMessage"];
+                };
+            };
+            400: components["responses"]["SendBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    sendFileByUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /** @description The chat, the file's URL and its name with the extension; `caption` and `quotedMessageId` are optional. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendFileByUrlRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued: the file has a message id and waits its turn in the queue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentMessage"];
+                };
+            };
+            400: components["responses"]["SendBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["SendFileByUrlInternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    sendFileByUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /**
+         * @description `multipart/form-data`: the file's bytes in the part `file` (at most 100 MB), the other
+         *     fields as text parts.
+         */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["SendFileByUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Uploaded and queued: the message's id, and the file's URL on GREEN-API's storage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedFile"];
+                };
+            };
+            400: components["responses"]["SendBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    showMessagesQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue, oldest first (at most 500 entries); `[]` when empty. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesQueue"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    clearMessagesQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue is empty now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueCleared"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    getMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        /** @description The chat and the message's id. Nothing else may be sent. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GetMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The message, with its status when it is an outgoing one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalMessage"];
+                };
+            };
+            400: components["responses"]["InstanceBadRequest"];
+            401: components["responses"]["InstanceUnauthorized"];
+            403: components["responses"]["InstanceForbidden"];
+            429: components["responses"]["TooManyRequests"];
+            466: components["responses"]["QuotaExceeded"];
+            499: components["responses"]["ClientClosedRequest"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+        };
+    };
+    lastOutgoingMessages: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How far back to look, in minutes. Default 1440 (24 hours; GREEN-API's lastOutgoingMessages page).
+                 * @example 60
+                 */
+                minutes?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Id of the instance, as `createInstance` returned it and `getInstances` lists it. It stands in
+                 *     the path right after `waInstance`, with nothing between: `/waInstance1101000001/...`. It is
+                 *     not a secret (an error may name it), but it only works with the instance's own
+                 *     `apiTokenInstance`.
+                 * @example 1101000001
+                 */
+                idInstance: components["parameters"]["idInstance"];
+                /**
+                 * @description **Secret.** The instance's API token, as `createInstance` returned it and `getInstances`
+                 *     lists it. It gives full control over that instance (its messages, its settings, its linked
+                 *     phone) and travels in the URL path, so keep it on a server and never print it: it is masked
+                 *     exactly like the partner token. GREEN-API documents no length or prefix (tokens seen so far
+                 *     are 50 lowercase hex characters), so none is enforced here.
+                 *
+                 *     What is enforced, and why: the same rule as for the partner token. A token is one or more of
+                 *     the characters a URL path segment carries as they are (ASCII letters and digits, and
+                 *     `- . _ ~ ! $ & ' ( ) * + , ; = : @`), is not `.` and holds no `..`. So it is always exactly
+                 *     one path segment and can never change the request's path, and it looks the same in a URL,
+                 *     in JSON and in a log, which is what lets masking find it.
+                 * @example d75b3a66374942c5b3c019c698abc2067e151558acbd412345
+                 */
+                apiTokenInstance: components["parameters"]["apiTokenInstance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages sent in the last `minutes`; `[]` when none. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutgoingMessages"];
                 };
             };
             400: components["responses"]["InstanceBadRequest"];

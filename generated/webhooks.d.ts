@@ -6,6 +6,8 @@ export declare const dedupKeys: {"incomingMessageReceived":["/instanceData/idIns
 export declare const webhookSettings: {"incomingMessageReceived":["incomingWebhook"],"outgoingMessageReceived":["outgoingMessageWebhook"],"outgoingAPIMessageReceived":["outgoingAPIMessageWebhook"],"outgoingMessageStatus":["outgoingWebhook"],"stateInstanceChanged":["stateWebhook"],"incomingCall":["incomingCallWebhook","incomingWebhook"],"quotaExceeded":[]};
 export declare const messageTypes: ["textMessage","extendedTextMessage","quotedMessage","imageMessage","videoMessage","documentMessage","audioMessage","stickerMessage","locationMessage","contactMessage","reactionMessage","pollMessage","pollUpdateMessage","editedMessage","deletedMessage"];
 export declare const webhookDelivery: {"answerWithinMs":180000,"resendAfterMs":60000,"keptForMs":86400000};
+export declare const outgoingStatuses: ["pending","sent","delivered","read","failed","noAccount","notInGroup","yellowCard"];
+export declare const alwaysSentStatuses: ["failed","noAccount"];
 export declare const webhookUrlTokenRule: "visible ASCII characters only (letters, digits and the printable signs from ! to ~): no space, tab or line break anywhere (so none before or after it), no Cyrillic or other non-ASCII letter; the empty string means no token";
 export type WebhookType = (typeof webhookTypes)[number];
 export type MessageType = (typeof messageTypes)[number];

@@ -5,6 +5,8 @@ export const dedupKeys = {"incomingMessageReceived":["/instanceData/idInstance",
 export const webhookSettings = {"incomingMessageReceived":["incomingWebhook"],"outgoingMessageReceived":["outgoingMessageWebhook"],"outgoingAPIMessageReceived":["outgoingAPIMessageWebhook"],"outgoingMessageStatus":["outgoingWebhook"],"stateInstanceChanged":["stateWebhook"],"incomingCall":["incomingCallWebhook","incomingWebhook"],"quotaExceeded":[]};
 export const messageTypes = ["textMessage","extendedTextMessage","quotedMessage","imageMessage","videoMessage","documentMessage","audioMessage","stickerMessage","locationMessage","contactMessage","reactionMessage","pollMessage","pollUpdateMessage","editedMessage","deletedMessage"];
 export const webhookDelivery = {"answerWithinMs":180000,"resendAfterMs":60000,"keptForMs":86400000};
+export const outgoingStatuses = ["pending","sent","delivered","read","failed","noAccount","notInGroup","yellowCard"];
+export const alwaysSentStatuses = ["failed","noAccount"];
 export const webhookUrlTokenRule = "visible ASCII characters only (letters, digits and the printable signs from ! to ~): no space, tab or line break anywhere (so none before or after it), no Cyrillic or other non-ASCII letter; the empty string means no token";
 /** Per typeWebhook, the validator of its body alone. */
 export const webhookValidators = { incomingMessageReceived: v.validateIncomingMessageReceived, outgoingMessageReceived: v.validateOutgoingMessageReceived, outgoingAPIMessageReceived: v.validateOutgoingAPIMessageReceived, outgoingMessageStatus: v.validateOutgoingMessageStatus, stateInstanceChanged: v.validateStateInstanceChanged, incomingCall: v.validateIncomingCall, quotaExceeded: v.validateQuotaExceeded };

@@ -13,14 +13,26 @@ export function exampleCurls(url, spec = loadSpec()) {
     Object.values(spec.components.parameters).map((p) => [deref(spec, p).name, deref(spec, p).example]),
   );
   const examples = namedExamples(spec);
-  /** The shortest request example of an operation, as curl arguments; none for a method without a body. */
+  const quote = (text) => `'${String(text).replace(/'/g, "'\\''")}'`;
+  /**
+   * The shortest request example of an operation, as curl arguments (JSON, or a multipart form
+   * whose file part's bytes are piped in: `printf ... |` before curl); none for a method without a body.
+   */
   const bodyOf = (path, method) => {
-    const bodies = examples
-      .filter((e) => e.status === null && e.path === path && e.method === method)
-      .map((e) => JSON.stringify(e.value));
-    return bodies.length
-      ? ` -H 'Content-Type: application/json' -d '${bodies.reduce((a, b) => (b.length < a.length ? b : a))}'`
-      : "";
+    const bodies = examples.filter((e) => e.status === null && e.path === path && e.method === method);
+    if (!bodies.length) return { pipe: "", args: "" };
+    const shortest = bodies.reduce((a, b) => (JSON.stringify(b.value).length < JSON.stringify(a.value).length ? b : a));
+    if (shortest.mediaType !== "multipart/form-data")
+      return { pipe: "", args: ` -H 'Content-Type: application/json' -d ${quote(JSON.stringify(shortest.value))}` };
+    const schema = deref(spec, shortest.schema);
+    const [file] = Object.keys(schema.properties).filter((name) => schema.properties[name].contentMediaType);
+    const { [file]: bytes, ...fields } = shortest.value;
+    const name = fields.fileName ?? file;
+    const parts = Object.entries(fields).map(([key, value]) => ` -F ${quote(`${key}=${value}`)}`);
+    return {
+      pipe: `printf '%s' ${quote(bytes)} | `,
+      args: ` -F ${quote(`${file}=@-;filename=${name}`)}${parts.join("")}`,
+    };
   };
   return examples
     .filter((e) => e.status !== null)
@@ -28,7 +40,8 @@ export function exampleCurls(url, spec = loadSpec()) {
       const target = `${url}${e.path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(values[name]))}`;
       const prefer = e.status === "200" ? `example=${e.name}` : `code=${e.status}, example=${e.name}`;
       const operationId = spec.paths[e.path][e.method].operationId;
-      return `# ${operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})\ncurl -s -X ${e.method.toUpperCase()} '${target}' -H 'Accept: ${e.mediaType}' -H 'Prefer: ${prefer}'${bodyOf(e.path, e.method)}`;
+      const body = bodyOf(e.path, e.method);
+      return `# ${operationId}: ${e.name} (HTTP ${e.status}, ${e.mediaType})\n${body.pipe}curl -s -X ${e.method.toUpperCase()} '${target}' -H 'Accept: ${e.mediaType}' -H 'Prefer: ${prefer}'${body.args}`;
     });
 }
 

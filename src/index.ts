@@ -46,6 +46,26 @@ export {
   type ReceiveNotificationAnswer,
   type DeleteNotificationAnswer,
 } from "./instance.js";
+export {
+  findSentMessage,
+  sendingMethodsOf,
+  type SendingMethods,
+  type SendMessageRequest,
+  type SendFileByUrlRequest,
+  type SendFileByUploadInput,
+  type FileInput,
+  type SentMessageAnswer,
+  type UploadedFileAnswer,
+  type MessagesQueueAnswer,
+  type QueueClearedAnswer,
+  type GetMessageRequest,
+  type JournalMessage,
+  type OutgoingMessagesAnswer,
+  type OutgoingStatus,
+  type LastOutgoingMessagesOptions,
+  type FindSentMessageQuery,
+  type FoundSentMessage,
+} from "./sending.js";
 export { receiveNotifications, type ReceiveNotificationsOptions, type ReceivedNotification } from "./polling.js";
 export {
   DEFAULT_TIMEOUT_MS,

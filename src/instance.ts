@@ -23,6 +23,7 @@ import {
   transientAnswer,
 } from "./executor.js";
 import { MAX_TIMER_MS, sleep, wholeMs } from "./timing.js";
+import { type SendingMethods, sendingMethodsOf } from "./sending.js";
 
 /** What an operation answers with HTTP 200, from the spec. */
 type Answer<Op extends keyof Operations> = Operations[Op]["responses"] extends {
@@ -72,7 +73,7 @@ export interface ReceiveNotificationOptions extends CallOptions {
   receiveTimeout?: number | undefined;
 }
 
-export interface InstanceClient {
+export interface InstanceClient extends SendingMethods {
   /** The instance's state; `data` is `null` while it is still being created. Safe to resend. */
   getStateInstance(options?: CallOptions): Promise<PartnerResult<GetStateInstanceAnswer>>;
   /** A QR code to link a phone (`type: "qrCode"`, a base64 PNG: see `qrDataUrl`), `alreadyLogged` or `error`. */
@@ -175,6 +176,7 @@ export function instanceClientOf(core: InstanceCore): InstanceClient {
     },
     deleteNotification: ({ receiptId }, call) =>
       core.execute(operations.deleteNotification, undefined, call, { path: { receiptId } }),
+    ...sendingMethodsOf(core),
     idInstance: core.idInstance,
     apiUrl: core.baseUrl,
     mediaUrl: core.mediaUrl,

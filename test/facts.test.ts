@@ -39,10 +39,14 @@ describe("per operation: queryParams, validateQuery, poll", () => {
       const { validateQuery } = op(id);
       for (const p of queryOf(id)) {
         const { minimum, maximum } = p.schema;
+        expect(minimum, `${p.name} has a minimum`).toEqual(expect.any(Number));
         expect(validateQuery({ [p.name]: minimum })).toBe(true);
-        expect(validateQuery({ [p.name]: maximum })).toBe(true);
         expect(validateQuery({ [p.name]: minimum - 1 })).toBe(false);
-        expect(validateQuery({ [p.name]: maximum + 1 })).toBe(false);
+        // A maximum where GREEN-API documents one (lastOutgoingMessages' minutes has none).
+        if (maximum !== undefined) {
+          expect(validateQuery({ [p.name]: maximum })).toBe(true);
+          expect(validateQuery({ [p.name]: maximum + 1 })).toBe(false);
+        }
         expect(validateQuery({ [p.name]: String(minimum) })).toBe(false);
         expect(validateQuery.errors[0]).toMatchObject({ instancePath: `/${p.name}`, keyword: "type" });
       }

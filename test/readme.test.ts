@@ -20,32 +20,56 @@ function block(marker: string): string {
   return found[1]!;
 }
 
-it("README's \"Connecting a customer's phone\" runs end to end against the mock", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "readme-journey-"));
+/** Bundles a README block as a reader would paste it (the package's names resolving to src/) and runs it with `env`. */
+async function runBlock(marker: string, env: Record<string, string | undefined>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `readme-${marker}-`));
   try {
-    writeFileSync(join(dir, "journey.ts"), block("journey-example"));
+    writeFileSync(join(dir, "block.ts"), block(marker));
     await build({
-      entryPoints: [join(dir, "journey.ts")],
-      outfile: join(dir, "journey.mjs"),
+      entryPoints: [join(dir, "block.ts")],
+      outfile: join(dir, "block.mjs"),
       bundle: true,
       platform: "node",
       format: "esm",
       alias: {
         "green-api-partner/testing": join(root, "src/testing.ts"),
+        "green-api-partner/webhooks": join(root, "src/webhooks.ts"),
         "green-api-partner": join(root, "src/index.ts"),
       },
       logLevel: "error",
     });
-    const env = { ...process.env, GREEN_API_PARTNER_TOKEN: "", PATH: process.env.PATH };
-    const { stdout } = await promisify(execFile)(process.execPath, [join(dir, "journey.mjs")], {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(dir, "block.mjs")], {
       cwd: root,
-      env,
+      env: { ...process.env, ...env, PATH: process.env.PATH },
       timeout: 60_000,
     });
-    expect(stdout).toMatch(/state: null\nstate: starting\nstate: notAuthorized\n/);
-    expect(stdout).toMatch(/<img src="data:image\/png;base64,/);
-    expect(stdout).toMatch(/linked and configured: \d+/);
+    return stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+it("README's \"Connecting a customer's phone\" runs end to end against the mock", async () => {
+  const stdout = await runBlock("journey-example", { GREEN_API_PARTNER_TOKEN: "" });
+  expect(stdout).toMatch(/state: null\nstate: starting\nstate: notAuthorized\n/);
+  expect(stdout).toMatch(/<img src="data:image\/png;base64,/);
+  expect(stdout).toMatch(/linked and configured: \d+/);
+}, 90_000);
+
+it("README's \"The customer's first message\" sends, sees the queue, reads the status and receives the webhooks", async () => {
+  const { examples } = await import("../generated/examples.js");
+  const stdout = await runBlock("first-message-example", {
+    GREEN_API_ID_INSTANCE: undefined,
+    GREEN_API_TOKEN_INSTANCE: undefined,
+    CUSTOMER_CHAT_ID: undefined,
+    PORT: undefined,
+  });
+  const { idMessage } = examples.sendMessage.messageQueued.value as { idMessage: string };
+  const { statusMessage } = examples.getMessage.firstMessageDelivered.value as { statusMessage: string };
+  expect(stdout).toContain(`sent: ${idMessage}\n`);
+  expect(stdout).toContain(`queued: [ '${idMessage}' ]\n`);
+  expect(stdout).toContain(`status: ${statusMessage}\n`);
+  expect(stdout).toMatch(
+    new RegExp(`webhook: ${idMessage} sent\\nwebhook: ${idMessage} delivered\\nwebhook: ${idMessage} read\\n`),
+  );
 }, 90_000);

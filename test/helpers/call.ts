@@ -3,7 +3,14 @@
 // Instance methods go through `partner.instance(...)`, so they share the partner client's
 // options (baseUrl as apiUrl, timeoutMs, retry, fetch) and middleware.
 import type { Middleware } from "openapi-fetch";
-import type { CallOptions, InstanceClient, PartnerClient, PartnerResult } from "../../src/index.js";
+import type {
+  CallOptions,
+  InstanceClient,
+  PartnerClient,
+  PartnerResult,
+  SendFileByUploadInput,
+} from "../../src/index.js";
+import type { Seen } from "./server.js";
 import { type SpecOperation, deref } from "./spec.js";
 import { INSTANCE_TOKEN } from "./token.js";
 
@@ -44,15 +51,48 @@ export function callOperation(
       return instance().setSettings(body as never, options);
     case "deleteNotification":
       return instance().deleteNotification({ receiptId: RECEIPT_ID }, options);
+    case "sendMessage":
+    case "sendFileByUrl":
+    case "getMessage":
+      return instance()[op.operationId](body as never, options);
+    case "sendFileByUpload":
+      return instance().sendFileByUpload(uploadOf(body), options);
     case "getStateInstance":
     case "qr":
     case "getSettings":
     case "logout":
     case "reboot":
     case "receiveNotification":
+    case "showMessagesQueue":
+    case "clearMessagesQueue":
+    case "lastOutgoingMessages":
       return instance()[op.operationId](options);
   }
   throw new Error(`callOperation does not know ${op.operationId}: add it here`);
+}
+
+/**
+ * A multipart example as the client takes it: its fields, and its `file` (the example's text
+ * standing for the bytes) as a Blob.
+ */
+export function uploadOf(example: unknown): SendFileByUploadInput {
+  const { file, ...fields } = example as Record<string, unknown>;
+  return { ...(fields as Omit<SendFileByUploadInput, "file">), file: new Blob([String(file)]) };
+}
+
+/**
+ * The body a loopback server saw, as the request example it should equal: JSON parsed, or a
+ * multipart form's fields with the file part as its text (what `uploadOf` made of the example).
+ */
+export async function sentBody(op: SpecOperation, seen: Seen): Promise<unknown> {
+  if (op.requestMediaType !== "multipart/form-data") return JSON.parse(seen.body);
+  const headers = { "content-type": String(seen.headers["content-type"]) };
+  const form = await new Response(new Uint8Array(seen.bytes), { headers }).formData();
+  const fields: Array<Promise<[string, string]>> = [];
+  form.forEach((value, name) =>
+    fields.push(Promise.resolve(typeof value === "string" ? value : value.text()).then((text) => [name, text])),
+  );
+  return Object.fromEntries(await Promise.all(fields));
 }
 
 /** The request path a call of `op` with `token` (the family's secret) must reach, exactly. */

@@ -7,6 +7,8 @@ export interface Seen {
   url: string;
   headers: IncomingMessage["headers"];
   body: string;
+  /** The body as it came, byte for byte (a multipart upload's file is not UTF-8). */
+  bytes: Buffer;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -18,8 +20,9 @@ export async function loopback(handler: Handler) {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      const bytes = Buffer.concat(chunks);
+      const body = bytes.toString("utf8");
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, bytes });
       handler(req, res, body);
     });
   });

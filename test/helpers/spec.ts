@@ -30,6 +30,8 @@ export interface SpecOperation {
   operation: Json;
   /** The request body's schema, dereferenced; undefined for a method without a body. */
   requestSchema: Json;
+  /** The request body's media type (`application/json`, `multipart/form-data`); undefined without a body. */
+  requestMediaType: string | undefined;
   /** The first named request example; undefined for a method without a body. */
   request: unknown;
   /** The 200's result: the branch beside PartnerError (partner methods), or the whole 200 (instance methods). */
@@ -54,7 +56,10 @@ export const operations: SpecOperation[] = Object.entries(spec.paths as Json).fl
           ? [ok, partnerError]
           : [...ok.oneOf].sort((a: Json) => (a.$ref.endsWith("/PartnerError") ? 1 : -1)).map(deref);
       const examples = namedExamples().filter((e) => !e.webhook && e.path === path && e.method === method);
-      const requestBody = operation.requestBody ? deref(operation.requestBody).content["application/json"] : undefined;
+      // A body has one media type: JSON, or multipart/form-data (sendFileByUpload).
+      const [requestMediaType, requestBody] = operation.requestBody
+        ? Object.entries(deref(operation.requestBody).content as Record<string, Json>)[0]!
+        : [undefined, undefined];
       return {
         operationId: operation.operationId,
         failureStyle,
@@ -63,6 +68,7 @@ export const operations: SpecOperation[] = Object.entries(spec.paths as Json).fl
         path,
         operation,
         requestSchema: requestBody && deref(requestBody.schema),
+        requestMediaType,
         request: examples.find((e) => e.status === null)?.value,
         successSchema,
         errorSchema,
