@@ -208,11 +208,12 @@ async function validRequest(
 
 /** A query checked as the spec's validator takes it: numbers as numbers (an integer parameter), or every value as text. */
 function validQuery(validate: Validator, search: URLSearchParams): boolean {
-  const given = [...search];
-  const asText = Object.fromEntries(given);
-  const asNumbers = Object.fromEntries(
-    given.map(([name, value]) => [name, /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]),
-  );
+  const asText: Record<string, string> = {};
+  const asNumbers: Record<string, string | number> = {};
+  search.forEach((value, name) => {
+    asText[name] = value;
+    asNumbers[name] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  });
   return validate(asNumbers) || validate(asText);
 }
 
