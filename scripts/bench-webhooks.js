@@ -6,9 +6,11 @@
 // count, then interleaved rounds whose order turns, medians.
 // Every body is the spec's first notification example with a de-duplication key, with a fresh
 // idMessage, so none is a duplicate and every one is dispatched.
-// Usage: node scripts/bench-webhooks.js [--quick]   (scripts/bench.js calls it too)
+// Usage: node scripts/bench-webhooks.js [--quick] [--profile]   (scripts/bench.js calls it too)
+// --profile runs the receiver under `node --cpu-prof` and prints where its time went (self time
+// per function, the top 15): profile before changing anything.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,14 +42,36 @@ async function serve(kind, receiverFile) {
   }
   const server = createServer(handler);
   server.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${server.address().port}/webhook`));
+  process.on("SIGTERM", () => process.exit(0)); // a normal exit, so that --cpu-prof writes its profile
 }
 
-function start(kind, receiverFile) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", kind, receiverFile], {
+function start(kind, receiverFile, profileDir) {
+  const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+  const child = spawn(process.execPath, [...flags, fileURLToPath(import.meta.url), "--serve", kind, receiverFile], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = new Promise((resolve) => child.stdout.once("data", (chunk) => resolve(String(chunk).trim())));
-  return { child, url };
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  return { child, url, exited };
+}
+
+/** The functions that took the most self time in a V8 CPU profile: [share, ms, name and place]. */
+export function topSelfTime(file, count = 15) {
+  const profile = JSON.parse(readFileSync(file, "utf8"));
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const { functionName, url, lineNumber } = nodes.get(id).callFrame;
+    const name = `${functionName || "(anonymous)"} ${url.split("/").pop()}:${lineNumber + 1}`;
+    const us = profile.timeDeltas[i] ?? 0;
+    self.set(name, (self.get(name) ?? 0) + us);
+    total += us;
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, us]) => [`${((100 * us) / total).toFixed(1)}%`, `${Math.round(us / 1000)} ms`, name]);
 }
 
 /** The CPU time a process has used so far, in ms (user + system, from /proc: Linux only). */
@@ -83,7 +107,7 @@ async function load(url, template, connections, seconds, pid) {
 }
 
 /** The figures: per connection count, both servers' throughput and p99, and the receiver's share. */
-export async function webhookFigures({ quick = false } = {}) {
+export async function webhookFigures({ quick = false, profileDir } = {}) {
   const { notificationExamples } = await import(pathToFileURL(join(root, "generated/webhooks.js")).href);
   const { dedupKeys } = await import(pathToFileURL(join(root, "generated/webhooks.js")).href);
   const example = Object.values(notificationExamples).find((n) => n.typeWebhook in dedupKeys && "idMessage" in n);
@@ -97,7 +121,7 @@ export async function webhookFigures({ quick = false } = {}) {
     outfile: receiverFile,
     logLevel: "silent",
   });
-  const servers = { receiver: start("receiver", receiverFile), bare: start("bare", receiverFile) };
+  const servers = { receiver: start("receiver", receiverFile, profileDir), bare: start("bare", receiverFile) };
   const urls = { receiver: await servers.receiver.url, bare: await servers.bare.url };
   // Many short rounds rather than a few long ones: a burst of load elsewhere spoils fewer of them.
   const seconds = quick ? 3 : 6;
@@ -129,6 +153,7 @@ export async function webhookFigures({ quick = false } = {}) {
     return figures;
   } finally {
     for (const { child } of Object.values(servers)) child.kill();
+    await Promise.all(Object.values(servers).map(({ exited }) => exited));
   }
 }
 
@@ -152,7 +177,19 @@ export function webhookRows(figures, goal = 0.8) {
 const args = process.argv.slice(2);
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (args[0] === "--serve") await serve(args[1], args[2]);
-  else
-    for (const [name, value, goal] of webhookRows(await webhookFigures({ quick: args.includes("--quick") })))
+  else {
+    const profileDir = args.includes("--profile") ? mkdtempSync(join(tmpdir(), "bench-webhooks-profile-")) : undefined;
+    for (const [name, value, goal] of webhookRows(
+      await webhookFigures({ quick: args.includes("--quick"), profileDir }),
+    ))
       console.log(`${name}  ${value}  ${goal}`);
+    if (profileDir) {
+      const file = join(
+        profileDir,
+        readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile")),
+      );
+      console.log(`\nThe receiver's self time per function (${file}):`);
+      for (const row of topSelfTime(file)) console.log(row.join("  "));
+    }
+  }
 }

@@ -5,8 +5,8 @@
 //   --quick      fewer rounds, shorter load runs, lists up to 10 000, no `npm test` timing
 //   --readme     also writes the table into README.md, between its bench markers
 //   --no-npm-test  no `npm test` timing (the README keeps the last one, marked as earlier)
-//   --only=calls,wait,...  only these figures (list, calls, wait, size, mock, webhooks, reference,
-//                loop), printed; nothing is written
+//   --only=calls,wait,...  only these figures (list, calls, wait, size, mock, webhooks, sandbox,
+//                reference, loop), printed; nothing is written
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -19,6 +19,7 @@ import autocannon from "autocannon";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { waitFigures, waitGoalMet, waitRows } from "./bench-wait.js";
+import { sandboxFigures, sandboxRows } from "./bench-sandbox.js";
 import { webhookFigures, webhookRows } from "./bench-webhooks.js";
 import { buildAllDocs, languages } from "./docs.js";
 import { root } from "./prism.js";
@@ -437,6 +438,7 @@ const wait = await measure("wait", () => waitFigures({ quick, clientFile }));
 const size = await measure("size", bundles);
 const mock = await measure("mock", mockFigures);
 const webhooks = await measure("webhooks", () => webhookFigures({ quick }));
+const sandbox = await measure("sandbox", () => sandboxFigures({ quick }));
 const reference = await measure("reference", referenceFigures);
 const loop = await measure("loop", loopFigures);
 
@@ -499,6 +501,7 @@ if (mock) {
   ]);
 }
 if (webhooks) rows.push(...webhookRows(webhooks, GOALS.webhookShare));
+if (sandbox) rows.push(...sandboxRows(sandbox));
 for (const [lang, r] of Object.entries(reference ?? {})) {
   rows.push([
     `reference (${lang}), page weight`,

@@ -10,7 +10,10 @@ import * as validators from "../generated/validators.js";
 import { type Validator, validatePartnerError, validateQuotaExceededError } from "../generated/validators.js";
 import type { Operation } from "./executor.js";
 import { PRISM_MISSING, maskTokens, startMockServer } from "./mock-server.js";
-import { notificationExamples } from "../generated/webhooks.js";
+import { notificationExamples, webhookDelivery, webhookUrlTokenRule } from "../generated/webhooks.js";
+import { validateWebhookUrlToken } from "../generated/validators.js";
+import { readBytes } from "./bytes.js";
+import { wholeMs } from "./timing.js";
 import type { Notification } from "./webhooks.js";
 
 export { PRISM_MISSING, maskTokens };
@@ -208,12 +211,12 @@ async function validRequest(
 
 /** A query checked as the spec's validator takes it: numbers as numbers (an integer parameter), or every value as text. */
 function validQuery(validate: Validator, search: URLSearchParams): boolean {
-  const asText: Record<string, string> = {};
-  const asNumbers: Record<string, string | number> = {};
-  search.forEach((value, name) => {
-    asText[name] = value;
-    asNumbers[name] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-  });
+  const given: [string, string][] = [];
+  search.forEach((value, name) => given.push([name, value])); // no DOM.Iterable in the build's lib
+  const asText = Object.fromEntries(given);
+  const asNumbers = Object.fromEntries(
+    given.map(([name, value]) => [name, /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value]),
+  );
   return validate(asNumbers) || validate(asText);
 }
 
@@ -240,20 +243,40 @@ export { notificationExamples };
 export type NotificationExampleName = keyof typeof notificationExamples & string;
 
 export interface DeliverWebhookOptions {
-  /** Sent as `Authorization: Bearer <webhookUrlToken>`, as GREEN-API does; no header without it. */
+  /** Sent as `Authorization: Bearer <webhookUrlToken>`, as GREEN-API does; no header without it. Must meet `webhookUrlTokenRule`. */
   webhookUrlToken?: string | undefined;
   /** What sends the request: the global fetch by default; `(request) => receiver.fetch(request)` for no server at all. */
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   /** Aborts the delivery. */
   signal?: AbortSignal | undefined;
+  /**
+   * How long the whole exchange may take, the answer's body included, in milliseconds. Default:
+   * as long as GREEN-API waits for an answer (`webhookDelivery.answerWithinMs`).
+   */
+  timeoutMs?: number | undefined;
+  /** The most of the answer's body that is read, in bytes (the rest is cut off). Default 65536. */
+  maxAnswerBytes?: number | undefined;
 }
+
+/** deliverWebhook's deadline passed: `answered` tells whether the receiver's status had arrived (the body had not). */
+export interface DeliveryTimeoutError extends Error {
+  name: "TimeoutError";
+  timeoutMs: number;
+  answered: boolean;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * POSTs one notification to a receiver the way GREEN-API does (`Content-Type: application/json;
- * charset=utf-8`, the token as a Bearer `Authorization`), and resolves with the receiver's answer.
- * `notification` is a named example of the spec, or a body of your own.
+ * charset=utf-8`, the token as a Bearer `Authorization`), and resolves with the receiver's answer,
+ * its body already read (at most `maxAnswerBytes`). `notification` is a named example of the
+ * spec, or a body of your own. Never throws synchronously: an unknown example name or a token
+ * that breaks `webhookUrlTokenRule` is a rejected TypeError (naming the rule, never the token); a
+ * receiver that does not answer whole within `timeoutMs` is a rejected `DeliveryTimeoutError`; a
+ * connection that fails is fetch's own TypeError, its `cause` saying why (`ECONNREFUSED`, ...).
  */
-export function deliverWebhook(
+export async function deliverWebhook(
   url: string | URL,
   notification: NotificationExampleName | Notification,
   options: DeliverWebhookOptions = {},
@@ -264,8 +287,83 @@ export function deliverWebhook(
       throw new TypeError(`the spec has no notification example ${JSON.stringify(notification)}`);
     body = notificationExamples[notification];
   }
+  const { webhookUrlToken, maxAnswerBytes = 65_536 } = options;
+  const timeoutMs = wholeMs(options.timeoutMs ?? webhookDelivery.answerWithinMs, "timeoutMs", "deliverWebhook");
+  // GREEN-API could not send such a token byte for byte, and fetch refuses it in a header.
+  if (webhookUrlToken !== undefined && webhookUrlToken !== "" && !validateWebhookUrlToken(webhookUrlToken))
+    throw new TypeError(`deliverWebhook: webhookUrlToken ${webhookUrlTokenRule}`);
   const headers: Record<string, string> = { "Content-Type": "application/json; charset=utf-8" };
-  if (options.webhookUrlToken !== undefined) headers.Authorization = `Bearer ${options.webhookUrlToken}`;
-  const request = new Request(url, { method: "POST", headers, body: JSON.stringify(body), signal: options.signal });
-  return (options.fetch ?? fetch)(request);
+  if (webhookUrlToken !== undefined) headers.Authorization = `Bearer ${webhookUrlToken}`;
+  // One controller, held by its timer and its listeners: undici can drop a Request's signal after a
+  // garbage collection (nodejs/undici#4068), so the signal also goes in fetch's own init, and the
+  // whole exchange is raced with it as well.
+  const controller = new AbortController();
+  const { signal } = controller;
+  const answered = { yes: false };
+  const timer = setTimeout(() => controller.abort(deliveryTimeout(url, timeoutMs, answered.yes)), timeoutMs);
+  const forward = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) forward();
+  options.signal?.addEventListener("abort", forward, { once: true });
+  try {
+    const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body), signal };
+    const response = await untilAborted(
+      options.fetch ? options.fetch(new Request(url, init)) : fetch(url, init),
+      signal,
+    );
+    answered.yes = true;
+    const read = await readBytes(response.body, maxAnswerBytes, signal);
+    const bytes = "bytes" in read ? read.bytes : read.tooLarge.subarray(0, maxAnswerBytes);
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : (bytes as Uint8Array<ArrayBuffer>), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", forward);
+  }
+}
+
+function deliveryTimeout(url: string | URL, timeoutMs: number, answered: boolean): DeliveryTimeoutError {
+  const { origin, pathname } = new URL(url);
+  const what = answered ? "answered, but its body did not arrive" : "did not answer";
+  const error = new Error(`${origin}${pathname} ${what} within ${timeoutMs} ms`) as DeliveryTimeoutError;
+  return Object.assign(error, { name: "TimeoutError" as const, timeoutMs, answered });
+}
+
+/** `promise`, or `signal`'s reason as soon as it aborts, whatever `promise` does (its late rejection is swallowed). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
+}
+
+export type {
+  Sandbox,
+  SandboxOptions,
+  SandboxDurations,
+  SandboxInstanceView,
+  DeliveryRecord,
+  DeliveryAttempt,
+} from "./sandbox/index.js";
+/**
+ * A stateful GREEN-API on 127.0.0.1 for integration tests: instances are created, listed, linked,
+ * messaged and deleted, their states move on the sandbox's clock (`clock: "manual"`: only
+ * `advance(ms)` moves it), and the notifications their settings turn on are POSTed to their
+ * `webhookUrl` and resent as GREEN-API does. Loaded on first use (Node only). README: "A sandbox
+ * for your integration tests".
+ */
+export async function startSandbox(
+  options?: import("./sandbox/index.js").SandboxOptions,
+): Promise<import("./sandbox/index.js").Sandbox> {
+  return (await import("./sandbox/index.js")).startSandbox(options);
 }

@@ -1,0 +1,161 @@
+// Issue #22 item 4: the poll loop is never stuck behind one notification. What GREEN-API really
+// queues (a notification without senderData.sender, green-api/issues#83 and #129; an empty 200
+// answer, #1115; a body that is no notification at all) is handed over with its violations and
+// deleted, as the webhook receiver takes it with 200; with a receiver, through its `receive`.
+import { describe, expect, it } from "vitest";
+import { createInstanceClient, receiveNotifications } from "../src/index.js";
+import { notificationExamples } from "../src/testing.js";
+import { createWebhookReceiver, type Notification, type WebhookError } from "../src/webhooks.js";
+import { INSTANCE } from "./helpers/call.js";
+import { loopback } from "./helpers/server.js";
+
+const messages = Object.values(notificationExamples).filter(
+  (n) => (n as { senderData?: { sender?: string } }).senderData?.sender !== undefined,
+) as Notification[];
+const withoutSender = (() => {
+  const copy = structuredClone(messages[0]!) as { senderData: Record<string, unknown> };
+  delete copy.senderData.sender;
+  return copy as unknown as Notification;
+})();
+
+/** A loopback instance queue whose receiveNotification answers are given as raw texts, in order, then `null`; deleteNotification is recorded. */
+async function queue(texts: string[]) {
+  const deleted: number[] = [];
+  const pending = [...texts];
+  const server = await loopback((req, res) => {
+    const receipt = /deleteNotification\/[^/]+\/(\d+)/.exec(req.url ?? "");
+    res.writeHead(200, { "Content-Type": "application/json" });
+    if (receipt) {
+      deleted.push(Number(receipt[1]));
+      // The head goes only when its own receipt is deleted: an item never deleted comes again.
+      const head = pending[0] && /"receiptId":\s*(\d+)/.exec(pending[0]);
+      if (head && Number(head[1]) === Number(receipt[1])) pending.shift();
+      return res.end(JSON.stringify({ result: true }));
+    }
+    const head = pending[0];
+    if (head === undefined) return res.end("null");
+    if (!/"receiptId"/.test(head)) pending.shift(); // an answer with no receipt is given once
+    res.end(head);
+  });
+  const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url, retry: false });
+  return { server, client, deleted, pending };
+}
+const item = (receiptId: number, body: unknown) => JSON.stringify({ receiptId, body });
+
+describe("receiveNotifications is never stuck behind one notification", () => {
+  it("a notification outside the spec is handed over with its violations, then deleted; the next one follows", async () => {
+    const { server, client, deleted } = await queue([item(1, withoutSender), item(2, messages[1])]);
+    try {
+      const seen: Array<{ body: unknown; fields: string[] }> = [];
+      const controller = new AbortController();
+      for await (const { body, violations } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        signal: controller.signal,
+      })) {
+        seen.push({ body, fields: violations.map((v) => v.field) });
+        if (seen.length === 2) controller.abort();
+      }
+      expect(seen[0]!.body).toEqual(withoutSender);
+      expect(seen[0]!.fields).toContain("senderData.sender");
+      expect(seen[1]).toEqual({ body: messages[1], fields: [] });
+      expect(deleted).toEqual([1]); // the second was being handled when the signal stopped the loop
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an empty 200 answer is an empty queue: the loop goes on to the next notification", async () => {
+    const { server, client } = await queue(["", item(7, messages[0])]);
+    try {
+      const signal = new AbortController();
+      const bodies: unknown[] = [];
+      for await (const { body } of receiveNotifications(client, { receiveTimeout: 5, signal: signal.signal })) {
+        bodies.push(body);
+        signal.abort();
+      }
+      expect(bodies).toEqual([messages[0]]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a queued body that is no JSON object is deleted and told to onError, never handed to the loop", async () => {
+    const { server, client, deleted } = await queue([item(3, "garbage"), item(4, messages[0])]);
+    try {
+      const errors: WebhookError[] = [];
+      const signal = new AbortController();
+      const bodies: unknown[] = [];
+      for await (const { body } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        signal: signal.signal,
+        onError: (e) => errors.push(e),
+      })) {
+        bodies.push(body);
+        signal.abort();
+      }
+      expect(bodies).toEqual([messages[0]]);
+      expect(deleted).toEqual([3]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ reason: "not-json", body: "garbage" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("with a receiver: handled through receive() (handlers, de-duplication), deleted once acknowledged", async () => {
+    const { server, client, deleted } = await queue([
+      item(1, withoutSender),
+      item(2, messages[1]),
+      item(3, messages[1]), // GREEN-API's duplicate: the same notification under another receipt
+    ]);
+    try {
+      const receiver = createWebhookReceiver({ webhookUrlToken: false });
+      const handled: unknown[] = [];
+      receiver.onAny((n, delivery) => void handled.push({ n, violations: delivery.violations.length > 0 }));
+      const signal = new AbortController();
+      const statuses: string[] = [];
+      for await (const { receipt } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        signal: signal.signal,
+        receiver,
+      })) {
+        statuses.push(receipt!.status);
+        if (statuses.length === 3) signal.abort();
+      }
+      expect(statuses).toEqual(["handled", "handled", "duplicate"]);
+      expect(handled).toEqual([
+        { n: withoutSender, violations: true },
+        { n: messages[1], violations: false },
+      ]);
+      expect(deleted).toEqual([1, 2, 3]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("with a receiver whose handler fails: left in the queue, and handled when it comes again", async () => {
+    const { server, client, deleted } = await queue([item(5, messages[0])]);
+    try {
+      const receiver = createWebhookReceiver({ webhookUrlToken: false });
+      let failures = 1;
+      receiver.onAny(() => {
+        if (failures-- > 0) throw new Error("the database is down");
+      });
+      const signal = new AbortController();
+      const statuses: string[] = [];
+      for await (const { receipt } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        retryDelayMs: 1000,
+        signal: signal.signal,
+        receiver,
+      })) {
+        statuses.push(receipt!.status);
+        if (statuses.length === 2) signal.abort();
+      }
+      expect(statuses).toEqual(["failed", "handled"]);
+      expect(deleted).toEqual([5]);
+    } finally {
+      await server.close();
+    }
+  });
+});
