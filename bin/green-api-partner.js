@@ -13,6 +13,7 @@ const USAGE = `Usage:
   green-api-partner send-webhook <example> --to URL [--token T] [--id ID | --new-id] [--timeout S]
   green-api-partner send-webhook --body FILE|- --to URL [--token T] [--id ID | --new-id]
   green-api-partner send-webhook --list
+  green-api-partner sandbox [--port N] [--partner-token T]   (a stateful GREEN-API on loopback; sandbox --help)
   green-api-partner --version
 
 Sends the spec's named notification example (or the JSON body in FILE, - for stdin) to URL as

@@ -211,6 +211,19 @@ function webhookDeliveryOf(doc) {
   return delivery;
 }
 
+const QUEUE_KEYS = ["fileIntervalMs", "keptForMs", "listedAtMost"];
+
+/** The root's x-outgoing-queue, checked: files' least interval and a message's longest wait in ms, entries listed. */
+function outgoingQueueOf(doc) {
+  const queue = doc["x-outgoing-queue"];
+  if (
+    Object.keys(queue ?? {}).join() !== QUEUE_KEYS.join() ||
+    !Object.values(queue).every((n) => Number.isInteger(n) && n > 0)
+  )
+    throw new Error(`x-outgoing-queue must hold whole, positive ${QUEUE_KEYS.join(", ")}`);
+  return queue;
+}
+
 function webhooksModule(doc) {
   const hooks = webhooksOf(doc);
   const examples = {};
@@ -390,6 +403,8 @@ ${declarations}
 
 function operationsModule(doc) {
   const constants = {
+    /** The outgoing queue (x-outgoing-queue): files leave it `fileIntervalMs` apart at least, a message waits in it `keptForMs` at most, showMessagesQueue lists `listedAtMost` entries. */
+    outgoingQueue: outgoingQueueOf(doc),
     /** The default of the spec's `partnerApiUrl` server variable. */
     defaultBaseUrl: doc.servers[0].variables.partnerApiUrl.default,
     /** The default of every server variable, the root's and the path items' (`apiUrl`: the instance methods' host). */

@@ -181,3 +181,11 @@ describe("getAuthorizationCode's phoneNumber: the bounds of a real international
     expect(ok(phone.example)).toBe(true);
   });
 });
+
+describe("outgoingQueue: GREEN-API's outgoing queue", () => {
+  it("is the spec's x-outgoing-queue, whole positive numbers", () => {
+    const { outgoingQueue } = generated;
+    expect(outgoingQueue).toEqual(spec["x-outgoing-queue"]);
+    for (const value of Object.values(outgoingQueue)) expect(Number.isInteger(value) && value > 0).toBe(true);
+  });
+});

@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { examples } from "../generated/examples.js";
+import { outgoingQueue } from "../generated/operations.js";
 import { alwaysSentStatuses } from "../generated/webhooks.js";
 import { createPartnerClient, findSentMessage } from "../src/index.js";
 import { type Sandbox, defaultDurations, startSandbox } from "../src/sandbox/index.js";
@@ -137,7 +138,7 @@ describe("sending through the sandbox", () => {
     expect((await instance.getStateInstance()).data).toEqual({ stateInstance: "authorized" });
   });
 
-  it("paces files at least 5 s apart whatever the delay, and answers an upload with its urlFile", async () => {
+  it("paces files at least fileIntervalMs apart whatever the delay, and answers an upload with its urlFile", async () => {
     const { call } = await linked(500);
     const form = new FormData();
     form.set("chatId", BOB);
@@ -155,7 +156,7 @@ describe("sending through the sandbox", () => {
       urlFile: "https://shop.example/invoices/1234.pdf",
       fileName: "invoice-1234.pdf",
     });
-    await sandbox.advance(4_999);
+    await sandbox.advance(outgoingQueue.fileIntervalMs - 1);
     expect((await call("showMessagesQueue")).body).toEqual([expect.objectContaining({ type: "sendFileByUrl" })]);
     await sandbox.advance(1);
     expect((await call("showMessagesQueue")).body).toEqual([]);
@@ -196,7 +197,7 @@ describe("sending through the sandbox", () => {
     expect(await findSentMessage(instance, { chatId: BOB, message: "Your invoice is attached", since })).toEqual({
       data: { found: "queued", idMessage: second.data.idMessage, entry: expect.any(Object) },
     });
-    await sandbox.advance(5_000);
+    await sandbox.advance(outgoingQueue.fileIntervalMs);
     expect(await findSentMessage(instance, { chatId: BOB, message: "Your invoice is attached", since })).toEqual({
       data: {
         found: "sent",

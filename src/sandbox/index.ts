@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { partnerTokenRule } from "../../generated/operations.js";
+import { outgoingQueue, partnerTokenRule } from "../../generated/operations.js";
 import { validatePartnerToken } from "../../generated/validators.js";
 import { webhookDelivery } from "../../generated/webhooks.js";
 import { type Clock, createClock } from "./clock.js";
@@ -29,7 +29,7 @@ export const defaultDurations: SandboxDurations = {
   startingMs: 60_000,
   qrRefreshMs: 20_000,
   ...webhookDelivery,
-  queueKeptForMs: webhookDelivery.keptForMs,
+  queueKeptForMs: outgoingQueue.keptForMs,
 };
 
 export interface SandboxOptions {

@@ -5,18 +5,15 @@
 // outgoingAPIMessageReceived and outgoingMessageStatus report as the settings turn them on
 // (`failed` and `noAccount` always: the spec's alwaysSentStatuses).
 import { randomBytes } from "node:crypto";
+import { outgoingQueue } from "../../generated/operations.js";
 import type { Timer } from "./clock.js";
 import { alwaysSentStatuses, queryDefault } from "./facts.js";
 import { type Answer, type Call, exampleAnswer } from "./http.js";
 import type { InstanceMethod } from "./methods.js";
 import { SandboxControlError, type SandboxInstance, type SandboxState } from "./state.js";
 
-/**
- * GREEN-API's sending-delay page: files go at least 5 s apart, and showMessagesQueue lists the
- * first 500 entries. The spec says both only in prose (MessagesQueue's description), not as data.
- */
-const FILE_DELAY_MS = 5_000;
-const QUEUE_LISTED = 500;
+// Files go at least `fileIntervalMs` apart; showMessagesQueue lists the first `listedAtMost` (x-outgoing-queue).
+const { fileIntervalMs: FILE_DELAY_MS, listedAtMost: QUEUE_LISTED } = outgoingQueue;
 
 interface Queued {
   messageID: string;
