@@ -77,7 +77,10 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
     .filter(([, op]) => op.operationId)
     .map(([method, op]) => {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      const request = examples.find((e) => e.path === path && e.method === method && e.status === null)?.value;
+      const example = examples.find((e) => e.path === path && e.method === method && e.status === null)?.value;
+      // A multipart upload (sendFileByUpload): the example's file text as the file's bytes.
+      const multipart = op.requestBody?.content?.["multipart/form-data"] !== undefined;
+      const request = multipart ? { ...example, file: new Blob([String(example.file)]) } : example;
       const extra = Object.fromEntries(names.filter((n) => !OWN.has(n)).map((n) => [n, pathValues[n]])); // deleteNotification's receiptId
       return {
         operationId: op.operationId,
@@ -87,6 +90,7 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
         url: path.replace(/\{(\w+)\}/g, (_, n) => encodeURIComponent(pathValues[n])),
         pathParams: Object.fromEntries(names.map((n) => [n, pathValues[n]])),
         request,
+        multipart,
         // The client method's arguments: the request body, or the path values it names (`{ receiptId }`).
         args: request !== undefined ? [request] : Object.keys(extra).length ? [extra] : [],
         // The first success example: for getStateInstance, `null` (the instance is still being created).
@@ -169,6 +173,14 @@ async function timeInterleaved(variants) {
   return Object.fromEntries(names.map((name) => [name, total[name] / CALLS]));
 }
 
+/** A multipart request as openapi-fetch alone and raw fetch send it: its fields, and the file named by `fileName`. */
+function formOf({ file, ...fields }) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, String(value));
+  form.append("file", file, fields.fileName);
+  return form;
+}
+
 /**
  * Figure 2: each operation, partner and instance methods alike, through its client against
  * openapi-fetch alone and raw fetch: same request, same loopback server answering its first
@@ -195,7 +207,11 @@ async function perCall(client) {
       openapiFetch: async () => {
         const { response } = await alone[op.method.toUpperCase()](op.path, {
           params: { path: op.pathParams },
-          ...(op.request === undefined ? {} : { body: op.request }),
+          ...(op.request === undefined
+            ? {}
+            : op.multipart
+              ? { body: formOf(op.request), bodySerializer: (form) => form }
+              : { body: op.request }),
         });
         if (!response.ok) throw new Error("openapi-fetch failed");
       },
@@ -204,7 +220,9 @@ async function perCall(client) {
           method: op.method.toUpperCase(),
           ...(op.request === undefined
             ? {}
-            : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(op.request) }),
+            : op.multipart
+              ? { body: formOf(op.request) }
+              : { headers: { "Content-Type": "application/json" }, body: JSON.stringify(op.request) }),
         };
         await (await fetch(server.url + op.url, init)).json();
       },

@@ -97,8 +97,10 @@ export async function sendAttempt<T>(plan: Plan, number: number, deadline: Deadl
         parseAs: "stream",
         // Following a redirect would send the call, and the token, a second time.
         redirect: "manual",
-        // On the Request itself, so that any fetch honouring its Request obeys the deadline.
-        signal: deadline.signal,
+        // A fetch of the caller's gets the deadline on its Request (honour it); the global fetch
+        // gets it at the call (fetchBounded), so that its own Request follows it directly: one
+        // signal followed fewer per call.
+        signal: core.customFetch ? deadline.signal : undefined,
         fetch: (request: Request) => fetchBounded(attempt, request),
       } as never,
     );
@@ -139,7 +141,7 @@ async function fetchBounded(attempt: Attempt, request: Request): Promise<Respons
         Promise.resolve().then(() => customFetch(request)),
         deadline.signal,
       )
-    : await globalThis.fetch(request);
+    : await globalThis.fetch(request, { signal: deadline.signal });
   attempt.status = response.status;
   attempt.headers = response.headers;
   const length = Number(response.headers.get("Content-Length") ?? 0);

@@ -9,7 +9,7 @@ import type { paths } from "../generated/types.js";
 import type { Validator } from "../generated/validators.js";
 import { type Masker, type PartnerResult, masker } from "./errors.js";
 import { type Deadline, type Outcome, sendAttempt } from "./attempt.js";
-import { type Plan, prepare } from "./request.js";
+import { prepare } from "./request.js";
 import { type RetryPolicy, retryPolicy, retryWait } from "./retry.js";
 import { sleep, wholeMs } from "./timing.js";
 
@@ -251,5 +251,3 @@ export function defaultMediaUrl(apiUrl: string | undefined): string | undefined 
   }
   return media !== undefined && (host === domain || host.endsWith(`.${domain}`)) ? media : apiUrl;
 }
-
-export type { Plan };

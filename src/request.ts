@@ -4,7 +4,6 @@ import { secretParameters } from "../generated/operations.js";
 import {
   type InvalidRequestError,
   type Masker,
-  type PartnerResult,
   type TimeoutError,
   type Violation,
   cut,
