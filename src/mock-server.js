@@ -126,8 +126,34 @@ export async function startMockServer({ port = 0, spec = shippedSpec, onLog } = 
     },
     components: { logger: logger.child({ name: "HTTP SERVER" }) },
   });
+  guardPaths(server.prism);
   const url = await server.listen(port, "127.0.0.1").catch((reason) => {
     throw asError(reason, port);
   });
   return { url, port: Number(new URL(url).port), stop: () => server.close() };
+}
+
+/**
+ * A path that is not valid percent-encoding (`/waInstance1/qr/%E0%A4%A`) makes Prism 5.14's path
+ * matcher (uri-template-lite) throw outside any catch, and the unhandled rejection ends the whole
+ * process. Such a request is answered 400 before Prism sees it: `prism.request` is the call its
+ * HTTP handler makes for every request (a TaskEither; a Left with `status` becomes that answer).
+ * @param {{ request: (...args: any[]) => () => Promise<unknown> }} prism
+ */
+function guardPaths(prism) {
+  const request = prism.request.bind(prism);
+  prism.request = (input, ...rest) => {
+    try {
+      for (const segment of String(input?.url?.path ?? "").split("/")) decodeURIComponent(segment);
+    } catch {
+      const left = {
+        name: "https://stoplight.io/prism/errors#INVALID_PATH",
+        title: "Invalid request path",
+        status: 400,
+      };
+      const detail = "The request's path is not valid percent-encoding.";
+      return async () => ({ _tag: "Left", left: Object.assign(new Error(detail), left, { detail }) });
+    }
+    return request(input, ...rest);
+  };
 }

@@ -343,3 +343,22 @@ describe("the mock on a port that is taken", () => {
     }
   }, 30_000);
 });
+
+describe("the mock against a path that is not valid percent-encoding", () => {
+  it("answers 400 and goes on serving (Prism 5.14's path matcher would throw outside any catch and end the process)", async () => {
+    const mock = await startMock();
+    try {
+      const bad = pathOf(
+        operations.find((op) => op.method === "get")!,
+        TOKEN,
+      ).replace(/[^/]+$/, "%E0%A4%A");
+      const answer = await fetch(`${mock.url}${bad}`);
+      expect(answer.status).toBe(400);
+      expect(await answer.text()).toMatch(/percent-encoding/);
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: mock.url });
+      expect((await partner.getInstances()).error).toBeUndefined();
+    } finally {
+      await mock.stop();
+    }
+  });
+});
