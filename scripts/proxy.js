@@ -78,6 +78,9 @@ export async function runProxy({
   port = Number(process.env.PORT ?? 4020),
   print = console.log,
   spec = bundledSpec,
+  // An upstream that goes this long without a byte is given up (502): longer than GREEN-API's
+  // longest hold (receiveNotification's 60 s long poll), so only a stuck upstream meets it.
+  idleTimeoutMs = Number(process.env.PROXY_IDLE_TIMEOUT_MS ?? 90_000),
 } = {}) {
   if (!upstream)
     throw new Error("Set GREEN_API_URL to the partner API URL (partnerApiUrl), e.g. https://api.green-api.com");
@@ -112,6 +115,7 @@ export async function runProxy({
         });
       });
       out.on("error", reject);
+      out.setTimeout(idleTimeoutMs, () => out.destroy(new Error(`no answer from upstream within ${idleTimeoutMs} ms`)));
       out.end(body);
     });
 

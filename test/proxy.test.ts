@@ -239,3 +239,29 @@ describe("npm run proxy on one bad exchange reports it and goes on", () => {
     expect(printed.join("\n")).not.toContain(TOKEN);
   });
 });
+
+describe("npm run proxy against an upstream that never answers", () => {
+  it("gives it up after idleTimeoutMs with a 502 that says so, and goes on", async () => {
+    const silent = await loopback(() => {}); // holds every request, never answers
+    const lines: string[] = [];
+    const stuck = await runProxy({
+      upstream: silent.url,
+      port: 0,
+      print: (line) => lines.push(line),
+      idleTimeoutMs: 50,
+    });
+    try {
+      const answer = await fetch(stuck.url + CREATE_INSTANCE_PATH.replace("{partnerToken}", TOKEN), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(answer.status).toBe(502);
+      expect(await answer.text()).toMatch(/no answer from upstream within 50 ms/);
+      expect(lines.join("\n")).not.toContain(TOKEN);
+    } finally {
+      await stuck.stop();
+      await silent.close();
+    }
+  });
+});
