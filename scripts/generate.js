@@ -384,9 +384,12 @@ function validatorsModule(doc) {
   const declarations = Object.keys(validators)
     .map((name) => `export declare const ${name}: Validator;`)
     .join("\n");
+  const rules = patternRules(doc);
   return {
-    "validators.js": `// ${HEADER}\n${code}\n`,
+    "validators.js": `// ${HEADER}\n${code}\n/** Each pattern's rule in plain words (x-pattern-description), by the pattern as a violation names it. */\nexport const patternRules = ${JSON.stringify(rules, null, 2)};\n`,
     "validators.d.ts": `// ${HEADER}
+/** Each pattern's rule in plain words (x-pattern-description), by the pattern as a violation names it. */
+export declare const patternRules: Record<string, string>;
 export interface ValidationError {
   instancePath: string;
   keyword: string;
@@ -399,6 +402,24 @@ export interface Validator {
 ${declarations}
 `,
   };
+}
+
+/** Every `pattern` of the spec that carries an `x-pattern-description`, wherever it stands: pattern → words. */
+function patternRules(doc) {
+  const rules = {};
+  const walk = (node) => {
+    if (!node || typeof node !== "object") return;
+    if (typeof node.pattern === "string" && typeof node["x-pattern-description"] === "string") {
+      const words = node["x-pattern-description"].replace(/\s+/g, " ").trim();
+      if (rules[node.pattern] !== undefined && rules[node.pattern] !== words)
+        throw new Error(`the pattern ${node.pattern} has two x-pattern-descriptions: give them one`);
+      rules[node.pattern] = words;
+    }
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(doc.components);
+  walk(doc.paths);
+  return rules;
 }
 
 function operationsModule(doc) {

@@ -1,7 +1,7 @@
 // Violations of the spec's rules in plain words, from the keyword and params of a generated
 // validator's errors (Ajv's messages are left out of the bundle). Shared by the clients (what we
 // send) and the webhook receiver (what GREEN-API sends), which imports nothing else of the client.
-import type { ValidationError, Validator } from "../generated/validators.js";
+import { type ValidationError, type Validator, patternRules } from "../generated/validators.js";
 import type { Violation } from "./errors.js";
 
 /** What a violated rule asks for, in plain words. */
@@ -13,7 +13,16 @@ export function rule({ keyword, params }: ValidationError): string {
     return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   if (keyword === "const") return `must be ${JSON.stringify(params.allowedValue)}`;
   if (keyword === "minProperties") return `must have at least ${String(params.limit)} field`;
-  if (keyword === "pattern") return "is not in the expected form";
+  if (keyword === "maxLength") return `must be at most ${String(params.limit)} characters long`;
+  if (keyword === "minLength")
+    return params.limit === 1 ? "must not be empty" : `must be at least ${String(params.limit)} characters long`;
+  if (keyword === "maxItems") return `must hold at most ${String(params.limit)} items`;
+  if (keyword === "minItems") return `must hold at least ${String(params.limit)} items`;
+  if (keyword === "pattern") {
+    // The spec's own words for the rule (x-pattern-description), where it gives them.
+    const words = (patternRules as Record<string, string | undefined>)[String(params.pattern)];
+    return words === undefined ? "is not in the expected form" : words.startsWith("must ") ? words : `must be ${words}`;
+  }
   return `breaks the rule ${keyword}`;
 }
 
