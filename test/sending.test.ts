@@ -369,6 +369,24 @@ describe("sendFileByUpload: multipart, on the media host (needs the executor's m
       expect(server.requests).toHaveLength(0);
     }));
 
+  it("a File given without fileName is named by its own name, held to the same rule (review G)", () =>
+    withServer(answer(200, examples.sendFileByUpload.invoiceUploaded.value), async (server) => {
+      const { fileName, ...withoutName } = upload;
+      const instance = createInstanceClient({ ...INSTANCE, apiUrl: server.url, mediaUrl: server.url } as never);
+      const refused = await instance.sendFileByUpload({ ...withoutName, file: new File(["%PDF"], "invoice") });
+      expect(refused.error).toMatchObject({ kind: "invalid-request", sent: "no" });
+      const violations = refused.error!.kind === "invalid-request" ? refused.error!.violations : [];
+      expect(violations).toEqual([expect.objectContaining({ field: "fileName", rule: "pattern" })]);
+      expect(server.requests).toHaveLength(0);
+      const named = await instance.sendFileByUpload({ ...withoutName, file: new File(["%PDF"], fileName!) });
+      expect(named.error).toBeUndefined();
+      const [seen] = server.requests;
+      const form = await new Response(new Uint8Array(seen!.bytes), {
+        headers: { "content-type": seen!.headers["content-type"]! },
+      }).formData();
+      expect((form.get("file") as File).name).toBe(fileName);
+    }));
+
   it("a cut connection after the upload is one request", () =>
     withServer(
       (req) => req.socket.destroy(),
