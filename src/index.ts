@@ -65,6 +65,7 @@ export {
   type LastOutgoingMessagesOptions,
   type FindSentMessageQuery,
   type FoundSentMessage,
+  type SentMessageCandidate,
 } from "./sending.js";
 export { receiveNotifications, type ReceiveNotificationsOptions, type ReceivedNotification } from "./polling.js";
 export {

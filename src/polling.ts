@@ -61,7 +61,9 @@ type Read = { empty: true } | { receiptId: number; body: unknown } | { broken: s
  * for. A body that throws (or a `break`) leaves it in the queue, to come again. With `receiver`,
  * each notification goes through the receiver instead, and is deleted once it acknowledged it.
  * An empty answer counts as an empty queue. Failures that pass (a lost connection, 429, 5xx) are
- * waited out; any other failure (a wrong token: 401) is thrown as the client's error, secrets masked.
+ * waited out, `retryDelayMs` apart: a failed deleteNotification is asked again for the same
+ * receipt before anything else, so that a handled notification is never handed over twice. Any
+ * other failure (a wrong token: 401) is thrown as the client's error, secrets masked.
  *
  * ```ts
  * for await (const { body, violations } of receiveNotifications(instance, { signal })) await handle(body);
@@ -102,7 +104,7 @@ export async function* receiveNotifications(
           if (!(await pause(retryDelayMs))) return; // left in the queue: it comes again
           continue;
         }
-        await remove(instance, receiptId, signal);
+        if (!(await remove(instance, receiptId, retryDelayMs, signal))) return;
         yield { receiptId, body: body as Notification, violations: receipt.violations, key: receipt.key, receipt };
         continue;
       }
@@ -111,7 +113,7 @@ export async function* receiveNotifications(
         report(onError, webhookError(200, "not-json", message, { body }));
       } else yield { receiptId, body: body as Notification, ...inspect(body) };
       // Reached only when the next one is asked for: the one yielded was handled.
-      await remove(instance, receiptId, signal);
+      if (!(await remove(instance, receiptId, retryDelayMs, signal))) return;
     }
   } finally {
     answers.stop();
@@ -154,9 +156,25 @@ function tolerant(text: string | undefined): Read {
   return { receiptId, body };
 }
 
-async function remove(instance: Pick<InstanceClient, "deleteNotification">, receiptId: number, signal?: AbortSignal) {
-  const deleted = await instance.deleteNotification({ receiptId }, { signal });
-  if (deleted.error && !signal?.aborted) throw deleted.error;
+/**
+ * Deletes a handled notification, and keeps at it while the failure may pass (a lost connection,
+ * 429, 5xx: `x-transient-statuses`), `retryDelayMs` apart, before anything else is asked: a
+ * notification left in the queue would be handed over again. Throws only a failure that cannot
+ * pass (401, 403...); resolves whether the loop may go on (`false` once the signal aborted).
+ */
+async function remove(
+  instance: Pick<InstanceClient, "deleteNotification">,
+  receiptId: number,
+  retryDelayMs: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  for (;;) {
+    const deleted = await instance.deleteNotification({ receiptId }, { signal });
+    if (!deleted.error) return true;
+    if (signal?.aborted) return false;
+    if (!notYet(deleted.error, operations.deleteNotification)) throw deleted.error;
+    if (!(await sleep(retryDelayMs, signal))) return false;
+  }
 }
 
 interface Captured {

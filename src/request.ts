@@ -185,7 +185,9 @@ function sizeOf(file: unknown): number | undefined {
  * A multipart operation's input as a `FormData`: the text fields validated by `op.validateRequest`
  * (the file left out), the file checked by its type and size (at most `op.maxFileBytes`, read from
  * `.size`/`.byteLength`). A `Blob` (`fs.openAsBlob`, a browser `File`) is appended as it is, so fetch
- * streams it from where it lies; bytes become one Blob. The file is named by the `fileName` field.
+ * streams it from where it lies; bytes become one Blob. The file is named by the `fileName` field,
+ * or else by the File's own name, which must then keep the `fileName` rule (a violation names
+ * `fileName`).
  */
 export function formOf(
   op: Pick<Operation, "operationId" | "validateRequest" | "fileField" | "maxFileBytes">,
@@ -203,6 +205,12 @@ export function formOf(
     ? serialise(op, fields, mask)
     : serialise({ operationId: op.operationId, validateRequest: anyObject }, fields, mask);
   const violations = [...serialised.violations];
+  // Without a fileName field, the part is named by the File's own name: the same rule applies to it.
+  const own = (file as { name?: unknown } | undefined)?.name;
+  if (fields.fileName === undefined && typeof own === "string" && op.validateRequest)
+    for (const v of serialise(op, { ...fields, fileName: own }, mask).violations)
+      if (v.field === "fileName" && v.rule !== "additionalProperties")
+        violations.push({ ...v, message: `${v.message} (the File's own name, used as fileName)` });
   const size = sizeOf(file);
   if (file === undefined) violations.push({ field: fileField, rule: "required", message: `${fileField} is required` });
   else if (size === undefined)
@@ -222,7 +230,6 @@ export function formOf(
   // The text fields as they were validated: the serialised copy, so that a getter cannot change them.
   for (const [name, value] of Object.entries(JSON.parse(serialised.body) as Record<string, unknown>))
     form.append(name, typeof value === "string" ? value : JSON.stringify(value));
-  const own = (file as { name?: unknown }).name;
   const fileName = typeof fields.fileName === "string" ? fields.fileName : typeof own === "string" ? own : fileField;
   // A Blob is appended as it is (no copy: fetch streams it); bytes are wrapped once.
   const blob = file instanceof Blob ? file : new Blob([file as BlobPart]);

@@ -159,3 +159,80 @@ describe("receiveNotifications is never stuck behind one notification", () => {
     }
   });
 });
+
+describe("receiveNotifications waits out a failed deleteNotification (review E)", () => {
+  /** A queue whose deleteNotification fails as `deletes` says, in order ("ok" deletes); receiveNotification hands out the head. */
+  async function failingDeletes(texts: string[], deletes: Array<number | "cut" | "ok">) {
+    const asked: number[] = [];
+    const pending = [...texts];
+    const server = await loopback((req, res) => {
+      const receipt = /deleteNotification\/[^/]+\/(\d+)/.exec(req.url ?? "");
+      if (receipt) {
+        asked.push(Number(receipt[1]));
+        const next = deletes.shift() ?? "ok";
+        if (next === "cut") return req.socket.destroy();
+        if (next !== "ok") return res.writeHead(next, { "Content-Type": "text/plain" }).end("Bad Gateway");
+        pending.shift();
+        return res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ result: true }));
+      }
+      res.writeHead(200, { "Content-Type": "application/json" }).end(pending[0] ?? "null");
+    });
+    const client = createInstanceClient({ ...INSTANCE, apiUrl: server.url, retry: false });
+    return { server, client, asked };
+  }
+
+  it("a 5xx or a lost connection on delete: the same receipt is deleted again, the notification never handed over twice", async () => {
+    const { server, client, asked } = await failingDeletes([item(1, messages[0]), item(2, messages[1])], [502, "cut"]);
+    try {
+      const signal = new AbortController();
+      const seen: number[] = [];
+      for await (const { receiptId } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        retryDelayMs: 1000,
+        signal: signal.signal,
+      })) {
+        seen.push(receiptId);
+        if (seen.length === 2) signal.abort();
+      }
+      expect(seen).toEqual([1, 2]);
+      expect(asked).toEqual([1, 1, 1]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("with a receiver: an acknowledged notification's delete is retried the same way", async () => {
+    const { server, client, asked } = await failingDeletes([item(3, messages[0]), item(4, messages[1])], [503]);
+    try {
+      const receiver = createWebhookReceiver({ webhookUrlToken: false });
+      const signal = new AbortController();
+      const seen: number[] = [];
+      for await (const { receiptId } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        retryDelayMs: 1000,
+        signal: signal.signal,
+        receiver,
+      })) {
+        seen.push(receiptId);
+        if (seen.length === 2) signal.abort();
+      }
+      expect(seen).toEqual([3, 4]);
+      expect(asked).toEqual([3, 3, 4]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a failure that cannot pass (401) is thrown, once", async () => {
+    const { server, client, asked } = await failingDeletes([item(5, messages[0])], [401]);
+    try {
+      const loop = async () => {
+        for await (const _ of receiveNotifications(client, { receiveTimeout: 5, retryDelayMs: 1000 })) void _;
+      };
+      await expect(loop()).rejects.toMatchObject({ status: 401 });
+      expect(asked).toEqual([5]);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -121,7 +121,10 @@ describe("against the mock: each method answers its first named example", () => 
 
   it("findSentMessage finds the first message waiting in the mock's queue, sending nothing", async () => {
     const instance = instanceOf(createPartnerClient({ partnerToken: TOKEN, baseUrl: mockUrl }));
-    const found = await findSentMessage(instance, { ...firstMessage, since: new Date() });
+    // The mock's journal dates the queued entry: the send is the one made at that time.
+    const journal = examples.lastOutgoingMessages.lastOutgoing.value as Array<{ idMessage: string; timestamp: number }>;
+    const dated = journal.find((e) => e.idMessage === queued.idMessage)!;
+    const found = await findSentMessage(instance, { ...firstMessage, since: new Date(dated.timestamp * 1000) });
     expect(found.data).toMatchObject({
       found: "queued",
       idMessage: queued.idMessage,
@@ -250,11 +253,24 @@ describe("findSentMessage: whether an ambiguous send went, without sending", () 
   const onlyReads = (server: Awaited<ReturnType<typeof loopback>>) =>
     expect(server.requests.map((r) => r.method)).toEqual(server.requests.map(() => "GET"));
 
-  it("finds a send still in the queue, by its text, and looks no further", () =>
+  it("finds a send still in the queue by its idMessage, and looks no further", () =>
     withServer(greenApi(queue, []), async (server) => {
-      const found = await findSentMessage(instanceAt(server.url), { ...firstMessage, since: new Date() });
+      const found = await findSentMessage(instanceAt(server.url), {
+        chatId: firstMessage.chatId,
+        idMessage: queue[0].messageID,
+        since: new Date(),
+      });
       expect(found.data).toMatchObject({ found: "queued", idMessage: queue[0].messageID, entry: queue[0] });
       expect(server.requests).toHaveLength(1);
+      onlyReads(server);
+    }));
+
+  it("finds a send still in the queue by its text when the journal dates it (pending) at or after the send", () =>
+    withServer(greenApi(queue, journal), async (server) => {
+      const dated = journal.find((e) => e.idMessage === queue[0].messageID)!;
+      const since = new Date(dated.timestamp * 1000);
+      const found = await findSentMessage(instanceAt(server.url), { ...firstMessage, since });
+      expect(found.data).toMatchObject({ found: "queued", idMessage: queue[0].messageID, entry: queue[0] });
       onlyReads(server);
     }));
 
@@ -287,14 +303,14 @@ describe("findSentMessage: whether an ambiguous send went, without sending", () 
         chatId: "79005550000@c.us",
         since: new Date(0),
       });
-      expect(elsewhere.data).toEqual({ found: "none" });
-      const later = await findSentMessage(instanceAt(server.url), {
-        chatId: firstMessage.chatId,
-        message: "Your order 1234 is on its way",
-        since: new Date((Math.max(...journal.map((e) => e.timestamp)) + 1) * 1000),
-      });
-      // Still queued: the queue holds it whatever its age, since it has not left.
-      expect(later.data).toMatchObject({ found: "queued" });
+      expect(elsewhere.data).toEqual({ found: "none", certainAfter: expect.any(Date) });
+      const newest = Math.max(...journal.map((e) => e.timestamp)) * 1000;
+      const after = (ms: number) =>
+        findSentMessage(instanceAt(server.url), { ...firstMessage, since: new Date(newest + ms) });
+      // Dated by the journal just before the send: this clock may run ahead, or it is an earlier message.
+      expect((await after(1000)).data).toMatchObject({ found: "ambiguous", candidates: [{ found: "queued" }] });
+      // Dated a day before the send: an earlier message, not this one.
+      expect((await after(generated.outgoingQueue.keptForMs)).data).toMatchObject({ found: "none" });
       onlyReads(server);
     }));
 
@@ -309,7 +325,7 @@ describe("findSentMessage: whether an ambiguous send went, without sending", () 
   it("refuses a query that could match anything", async () => {
     const instance = instanceAt("http://127.0.0.1:9");
     await expect(findSentMessage(instance, { chatId: firstMessage.chatId, since: new Date() })).rejects.toThrow(
-      /idMessage, message or fileName/,
+      /idMessage, message, fileName or urlFile/,
     );
     await expect(findSentMessage(instance, { ...firstMessage, since: new Date("x") })).rejects.toThrow(TypeError);
   });
@@ -367,6 +383,24 @@ describe("sendFileByUpload: multipart, on the media host (needs the executor's m
         "fileName",
       ]);
       expect(server.requests).toHaveLength(0);
+    }));
+
+  it("a File given without fileName is named by its own name, held to the same rule (review G)", () =>
+    withServer(answer(200, examples.sendFileByUpload.invoiceUploaded.value), async (server) => {
+      const { fileName, ...withoutName } = upload;
+      const instance = createInstanceClient({ ...INSTANCE, apiUrl: server.url, mediaUrl: server.url } as never);
+      const refused = await instance.sendFileByUpload({ ...withoutName, file: new File(["%PDF"], "invoice") });
+      expect(refused.error).toMatchObject({ kind: "invalid-request", sent: "no" });
+      const violations = refused.error!.kind === "invalid-request" ? refused.error!.violations : [];
+      expect(violations).toEqual([expect.objectContaining({ field: "fileName", rule: "pattern" })]);
+      expect(server.requests).toHaveLength(0);
+      const named = await instance.sendFileByUpload({ ...withoutName, file: new File(["%PDF"], fileName!) });
+      expect(named.error).toBeUndefined();
+      const [seen] = server.requests;
+      const form = await new Response(new Uint8Array(seen!.bytes), {
+        headers: { "content-type": seen!.headers["content-type"]! },
+      }).formData();
+      expect((form.get("file") as File).name).toBe(fileName);
     }));
 
   it("a cut connection after the upload is one request", () =>
