@@ -211,7 +211,7 @@ function webhookDeliveryOf(doc) {
   return delivery;
 }
 
-const QUEUE_KEYS = ["fileIntervalMs", "keptForMs", "listedAtMost"];
+const QUEUE_KEYS = ["fileIntervalMs", "journalDelayMs", "keptForMs", "listedAtMost"];
 
 /** The root's x-outgoing-queue, checked: files' least interval and a message's longest wait in ms, entries listed. */
 function outgoingQueueOf(doc) {
@@ -424,7 +424,7 @@ function patternRules(doc) {
 
 function operationsModule(doc) {
   const constants = {
-    /** The outgoing queue (x-outgoing-queue): files leave it `fileIntervalMs` apart at least, a message waits in it `keptForMs` at most, showMessagesQueue lists `listedAtMost` entries. */
+    /** The outgoing queue (x-outgoing-queue): files leave it `fileIntervalMs` apart at least, a sent message reaches the journals up to `journalDelayMs` late, a message waits in it `keptForMs` at most, showMessagesQueue lists `listedAtMost` entries. */
     outgoingQueue: outgoingQueueOf(doc),
     /** The default of the spec's `partnerApiUrl` server variable. */
     defaultBaseUrl: doc.servers[0].variables.partnerApiUrl.default,

@@ -121,9 +121,8 @@ export type FoundSentMessage =
 
 type Finder = Pick<SendingMethods, "showMessagesQueue" | "lastOutgoingMessages">;
 
-// A sent message may take up to 2 minutes to appear in the journal (the spec's JournalMessage and
-// OutgoingMessages descriptions, from GREEN-API's getMessage page; prose there, not yet a fact in generated/).
-const JOURNAL_DELAY_MS = 2 * 60_000;
+// A sent message may reach the journal this late (x-outgoing-queue, from GREEN-API's getMessage page).
+const JOURNAL_DELAY_MS = operations.outgoingQueue.journalDelayMs;
 // The journal's times are GREEN-API's clock, `since` is this machine's: the window starts this
 // much earlier, so a clock running ahead by up to 5 minutes (Kerberos's default skew) still finds
 // the send. A candidate dated inside the margin is never taken as certain: it may be an earlier message.
