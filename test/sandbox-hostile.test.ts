@@ -179,6 +179,34 @@ async function silentReceiver() {
   return { url: await listening(server), seen, server };
 }
 
+describe("an onDelivery that throws", () => {
+  it("is reported by waitForDeliveries, and the queue goes on", async () => {
+    const ok = createServer((req, res) => void req.resume().on("end", () => res.writeHead(200).end()));
+    const url = await listening(ok);
+    let calls = 0;
+    const loud = await startSandbox({
+      partnerToken: TOKEN,
+      clock: "manual",
+      onDelivery: () => {
+        if (++calls === 1) throw new Error("the log is full");
+      },
+    });
+    try {
+      const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: loud.url });
+      const created = await partner.createInstance({ webhookUrl: url, stateWebhook: "yes", incomingWebhook: "yes" });
+      await loud.advance(creatingMs + startingMs);
+      loud.linkPhone(created.data!.idInstance);
+      loud.contactWrites(created.data!.idInstance, { chatId: "79007654321@c.us", text: "hi" });
+      await expect(loud.waitForDeliveries()).rejects.toThrow("the log is full");
+      await loud.waitForDeliveries();
+      expect(loud.deliveries().map((d) => d.outcome)).toEqual(["delivered", "delivered"]);
+    } finally {
+      await loud.stop();
+      await closed(ok);
+    }
+  });
+});
+
 describe("deliveries in flight", () => {
   for (const how of ["stop", "reset"] as const)
     it(`are aborted by ${how}(), which resolves once they ended (the receiver can close)`, async () => {

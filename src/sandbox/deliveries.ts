@@ -182,7 +182,11 @@ export class NotificationQueue {
     this.delivering = false;
     this.inFlight = undefined;
     if (this.closed) return; // stopped or reset: nothing more happens
-    this.onAttempt(head, attempt);
+    try {
+      this.onAttempt(head, attempt);
+    } catch (error) {
+      this.clock.track(Promise.reject(error)); // the caller's onDelivery threw: reported, the queue goes on
+    }
     if (attempt.status === 200) {
       if (this.items[0] === head) this.items.shift();
       head.outcome = "delivered";

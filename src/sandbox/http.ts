@@ -250,7 +250,7 @@ function sendExample(res: ServerResponse, { status, value, mediaType }: NamedExa
 export function listener(serve: Serve, control: Control, onDrift: (error: Error) => void) {
   return (req: IncomingMessage, res: ServerResponse): void =>
     void handle(serve, control, req, res).catch((error: unknown) => {
-      if (error instanceof ClientGone || res.destroyed) return;
+      if (error instanceof ClientGone) return; // the client left mid-body: nobody to answer
       if (error instanceof Refused) return send(res, error.status, { error: error.message });
       if (error instanceof SandboxControlError) return send(res, 400, { error: error.message });
       onDrift(error as Error);
