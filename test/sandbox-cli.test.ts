@@ -9,6 +9,7 @@ import type { PluginBuild } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleForNode } from "../scripts/bench-sandbox.js";
 import { createPartnerClient } from "../src/index.js";
+import { MAX_TIMER_MS } from "../src/timing.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 let outfile = "";
@@ -84,5 +85,18 @@ describe("green-api-partner sandbox", () => {
       (failed: { code: number; stderr: string }) => failed,
     );
     expect(none.stderr).toContain("start one with `green-api-partner sandbox`");
+  });
+
+  it("refuses a duration that would busy-loop or overflow setTimeout, naming the flag", async () => {
+    const rule = `from 1 to ${MAX_TIMER_MS}`;
+    for (const [flag, value] of [
+      ["--resend-after-ms", "0"],
+      ["--answer-within-ms", String(MAX_TIMER_MS + 1)],
+    ] as const)
+      // Refused before it serves: the process exits 2 (were it accepted, it would serve until killed).
+      expect(await run(["--port", "0", flag, value])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(`${flag} must be a whole number of milliseconds ${rule}`),
+      });
   });
 });

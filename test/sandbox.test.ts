@@ -9,6 +9,7 @@ import { examples } from "../generated/examples.js";
 import { webhookSettings } from "../generated/webhooks.js";
 import { createPartnerClient, qrDataUrl } from "../src/index.js";
 import { type Sandbox, defaultDurations, startSandbox } from "../src/sandbox/index.js";
+import { ATTEMPTS_KEPT } from "../src/sandbox/deliveries.js";
 import { greenApiTime } from "../src/sandbox/state.js";
 import { type Notification, createWebhookReceiver } from "../src/webhooks.js";
 import { TOKEN } from "./helpers/token.js";
@@ -241,7 +242,11 @@ describe("deliveries", () => {
     sandbox.linkPhone(idInstance);
     await sandbox.advance(keptForMs);
     expect(sandbox.deliveries()[0]).toMatchObject({ outcome: "expired" });
-    expect(sandbox.deliveries()[0]!.attempts.length).toBe(Math.ceil(keptForMs / resendAfterMs));
+    // Every attempt is counted; the last ATTEMPTS_KEPT are kept.
+    expect(sandbox.deliveries()[0]!.attemptCount).toBe(Math.ceil(keptForMs / resendAfterMs));
+    expect(sandbox.deliveries()[0]!.attempts.length).toBe(
+      Math.min(ATTEMPTS_KEPT, Math.ceil(keptForMs / resendAfterMs)),
+    );
   });
 
   it("gives up on a receiver that does not answer within answerWithinMs, and resends later", async () => {

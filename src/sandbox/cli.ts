@@ -3,7 +3,8 @@
 // durations, runs until Ctrl-C), and its control verbs from the command line, which call the
 // running sandbox's /_sandbox/ API.
 import { parseArgs } from "node:util";
-import { type SandboxDurations, defaultDurations, startSandbox } from "./index.js";
+import { wholeMs } from "../timing.js";
+import { type SandboxDurations, defaultDurations, durationMinimums, startSandbox } from "./index.js";
 
 export const DEFAULT_PORT = 4030;
 
@@ -46,7 +47,12 @@ async function serve(values: Record<string, string | boolean | undefined>) {
   const durations: Partial<SandboxDurations> = { ...cliDurations };
   for (const [flag, name] of DURATION_OPTIONS) {
     const value = number(values[flag] as string | undefined, flag);
-    if (value !== undefined) durations[name] = value;
+    if (value === undefined) continue;
+    try {
+      durations[name] = wholeMs(value, `--${flag}`, "", durationMinimums[name]);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
   }
   const sandbox = await startSandbox({
     port: number(values.port as string | undefined, "port") ?? DEFAULT_PORT,
@@ -62,7 +68,15 @@ async function serve(values: Record<string, string | boolean | undefined>) {
   console.log(`partner token: ${sandbox.partnerToken}`);
   console.log(`createPartnerClient({ partnerToken: "${sandbox.partnerToken}", baseUrl: "${sandbox.url}" })`);
   console.log("Ctrl-C stops it.");
-  const stop = () => void sandbox.stop().then(() => process.exit(0));
+  // A drift nobody reported makes stop() reject: print it and exit 1, never an unhandled rejection.
+  const stop = () =>
+    void sandbox.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`green-api-partner: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   return new Promise<never>(() => {});

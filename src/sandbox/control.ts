@@ -33,14 +33,15 @@ export function controlFrom(sandbox: Sandbox): Control {
       case "GET now":
         return { now: sandbox.now() };
       case "POST advance":
-        if (typeof input.ms !== "number") throw new SandboxControlError("advance needs {ms}, a number of milliseconds");
+        if (typeof input.ms !== "number" || !Number.isFinite(input.ms) || input.ms < 0)
+          throw new SandboxControlError("advance needs {ms}, a number of milliseconds >= 0");
         await sandbox.advance(input.ms);
         return { now: sandbox.now() };
       case "POST wait":
         await sandbox.waitForDeliveries();
         return { now: sandbox.now() };
       case "POST reset":
-        sandbox.reset();
+        await sandbox.reset();
         return {};
       case "POST instances/link":
         sandbox.linkPhone(idOf(id), { phone: input.phone as number | undefined });

@@ -29,9 +29,14 @@ export interface DeliveryRecord {
    * deleteNotification after polling), `expired` (not delivered within `keptForMs`).
    */
   outcome: "pending" | "delivered" | "received" | "expired";
-  /** Every POST to `webhookUrl`, in order. */
+  /** The last POSTs to `webhookUrl` (at most ATTEMPTS_KEPT), in order. */
   attempts: DeliveryAttempt[];
+  /** How many POSTs were made, including those `attempts` no longer keeps. */
+  attemptCount: number;
 }
+
+/** The attempts a record keeps: the last 100, so a receiver down for a day costs bounded memory. */
+export const ATTEMPTS_KEPT = 100;
 
 /** What the queue needs of its instance. */
 export interface QueueOwner {
@@ -50,6 +55,12 @@ export type Post = (url: string, body: string, token: string, signal: AbortSigna
 
 /** Keep-alive agents: an instance's notifications go one after another to the same receiver. */
 const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+
+/**
+ * The sandbox's own webhook POSTs in flight, by their socket's local port: the port they go to.
+ * The listener refuses a request that comes from one (a webhookUrl that points at the sandbox).
+ */
+export const deliveringTo = new Map<number, number>();
 
 /**
  * POSTs with node:http(s) rather than fetch: a third of the CPU per delivery, which counts at
@@ -76,13 +87,24 @@ export const post: Post = (url, body, token, signal) =>
       },
     );
     request.on("error", reject);
+    request.on("socket", (socket) => {
+      const mark = () => {
+        const { localPort, remotePort } = socket;
+        if (localPort === undefined || remotePort === undefined) return;
+        deliveringTo.set(localPort, remotePort);
+        request.once("close", () => deliveringTo.delete(localPort));
+      };
+      if (socket.connecting) socket.once("connect", mark);
+      else mark();
+    });
     request.end(body);
   });
 
 /** Why an attempt failed, in a few words (never the URL's secrets: only the error's code or name). */
 function reasonOf(error: unknown): string {
   const e = error as { name?: string; code?: string; cause?: { name?: string } };
-  if (e?.name === "AbortError" || e?.cause?.name === "TimeoutError") return "no answer in time";
+  if (e?.name === "TimeoutError" || e?.cause?.name === "TimeoutError") return "no answer in time";
+  if (e?.name === "AbortError") return "cancelled: the sandbox stopped or was reset";
   return e?.code ?? e?.name ?? "error";
 }
 
@@ -93,6 +115,8 @@ export class NotificationQueue {
   private nextAt = 0;
   private waiters = new Set<(record: DeliveryRecord | null) => void>();
   private closed = false;
+  /** The delivery in flight: its end, and what aborts it (close). */
+  private inFlight: { done: Promise<void>; abort: AbortController } | undefined;
 
   constructor(
     private readonly owner: QueueOwner,
@@ -134,24 +158,35 @@ export class NotificationQueue {
       return;
     }
     this.delivering = true;
-    this.clock.track(this.attempt(head, url));
+    const abort = new AbortController();
+    const done = this.attempt(head, url, abort.signal);
+    this.inFlight = { done, abort };
+    this.clock.track(done);
   }
 
-  private async attempt(head: DeliveryRecord, url: string) {
+  private async attempt(head: DeliveryRecord, url: string, stop: AbortSignal) {
     const attempt: DeliveryAttempt = { at: this.clock.now() };
     head.attempts.push(attempt);
+    if (head.attempts.length > ATTEMPTS_KEPT) head.attempts.shift();
+    head.attemptCount++;
     try {
       attempt.status = await this.send()(
         url,
         JSON.stringify(head.notification),
         String(this.owner.settings.webhookUrlToken ?? ""),
-        AbortSignal.timeout(this.durations().answerWithinMs),
+        AbortSignal.any([stop, AbortSignal.timeout(this.durations().answerWithinMs)]),
       );
     } catch (error) {
       attempt.error = reasonOf(error);
     }
     this.delivering = false;
-    this.onAttempt(head, attempt);
+    this.inFlight = undefined;
+    if (this.closed) return; // stopped or reset: nothing more happens
+    try {
+      this.onAttempt(head, attempt);
+    } catch (error) {
+      this.clock.track(Promise.reject(error)); // the caller's onDelivery threw: reported, the queue goes on
+    }
     if (attempt.status === 200) {
       if (this.items[0] === head) this.items.shift();
       head.outcome = "delivered";
@@ -193,11 +228,16 @@ export class NotificationQueue {
     return true;
   }
 
-  /** Stops the queue for good (reset, stop): ends waiting receives (null) and the pending wake-up. */
-  close() {
+  /**
+   * Stops the queue for good (reset, stop): ends waiting receives (null) and the pending wake-up,
+   * aborts the delivery in flight; resolves once that delivery ended (its connection closed).
+   */
+  close(): Promise<void> {
     this.closed = true;
     this.wake?.cancel();
     for (const waiter of this.waiters) waiter(null);
     this.waiters.clear();
+    this.inFlight?.abort.abort();
+    return this.inFlight?.done ?? Promise.resolve();
   }
 }

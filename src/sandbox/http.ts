@@ -9,6 +9,7 @@ import { ContractDriftError, type OperationId, example, mustMatch, operations, v
 import { type NamedExample, examples } from "../../generated/examples.js";
 import { validatePartnerError } from "../../generated/validators.js";
 import { SandboxControlError } from "./state.js";
+import { deliveringTo } from "./deliveries.js";
 
 /** An answer: a status and a JSON body. */
 export interface Answer {
@@ -41,29 +42,52 @@ const routes = [...operations.values()].map((op) => {
   return { op, names, pattern: new RegExp(`${source}$`) };
 });
 
+/** A path segment decoded, or undefined when its percent-escapes are malformed (`%E0%A4%A`). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The operation at `pathname`, with its path values decoded (`malformed` when one cannot be). */
 function route(method: string, pathname: string) {
   for (const { op, names, pattern } of routes) {
     if (op.method !== method) continue;
     const match = pattern.exec(pathname);
-    if (match)
-      return { op, path: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) };
+    if (!match) continue;
+    const values = names.map((name, i) => [name, decoded(match[i + 1]!)] as const);
+    const malformed = values.some(([, value]) => value === undefined);
+    return { op, malformed, path: Object.fromEntries(values.map(([name, value]) => [name, value ?? ""])) };
   }
   return undefined;
 }
 
-/** The body's bytes, or undefined past `limit`. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The client left before its request was read (it cut the body, or aborted an upload): nothing to answer. */
+class ClientGone extends Error {}
+
+/**
+ * The body's bytes, or undefined past `limit` (the rest is read and dropped, so the client still
+ * gets its answer); rejects with ClientGone when the client leaves mid-body.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    req.on("error", () => reject(new ClientGone()));
+    req.on("close", () => req.complete || reject(new ClientGone()));
+  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
+  if (res.destroyed || res.headersSent) return; // the client left: nobody to answer
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
@@ -125,61 +149,115 @@ function badRequest(operationId: OperationId) {
   );
 }
 
+/** A request the sandbox answers with `status` and `{error}` before reaching an operation or a verb. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The request's URL; a target `new URL` cannot read (`http://[bad/`) is refused with 400. */
+function urlOf(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? "/", "http://sandbox");
+  } catch {
+    throw new Refused(400, "the request target is not a URL");
+  }
+}
+
+/** A control verb over HTTP: its path segments decoded, its JSON body, its answer (JSON, or a file's bytes). */
+async function controlCall(control: Control, req: IncomingMessage, res: ServerResponse, url: URL, bytes: Buffer) {
+  const verb = url.pathname.slice("/_sandbox/".length).split("/").map(decoded);
+  if (verb.includes(undefined))
+    throw new SandboxControlError(`${url.pathname} has a malformed percent-escape (% and two hex digits)`);
+  let body: unknown;
+  try {
+    body = bytes.length ? JSON.parse(bytes.toString("utf8")) : {};
+  } catch {
+    throw new SandboxControlError("the body must be JSON");
+  }
+  const result = await control(verb as string[], req.method ?? "GET", body);
+  if (!(result instanceof Blob)) return send(res, 200, result ?? {});
+  const file = new Uint8Array(await result.arrayBuffer());
+  if (res.destroyed) return;
+  res.writeHead(200, { "Content-Type": result.type || "application/octet-stream", "Content-Length": file.length });
+  res.end(file);
+}
+
+/** One request, from its target to its answer; what it throws, `listener` answers. */
+async function handle(serve: Serve, control: Control, req: IncomingMessage, res: ServerResponse) {
+  const url = urlOf(req);
+  const found = route(req.method ?? "GET", url.pathname);
+  const isControl = url.pathname.startsWith("/_sandbox/");
+  if (!found && !isControl) throw new Refused(404, `no GREEN-API method at ${req.method} ${url.pathname}`);
+  const limit = MAX_BODY + ((found?.op as Facts | undefined)?.maxFileBytes ?? 0);
+  const bytes = await readBody(req, limit);
+  if (fromOwnDelivery(req))
+    throw new Refused(400, "a webhookUrl points at the sandbox itself: the sandbox is not a webhook receiver");
+  if (isControl) {
+    if (bytes === undefined) throw new Refused(413, "request body too large");
+    return controlCall(control, req, res, url, bytes);
+  }
+  const op = found!.op as Facts;
+  const query = queryOf(url);
+  // A body over the limit: the operation's generic 400 (the contract lists no 413 for any operation).
+  if (bytes === undefined) return sendExample(res, tooLarge(op.operationId));
+  // A malformed escape, a bad path value or query, a bad body: the spec's 400, as the mock answers.
+  const parsed =
+    !found!.malformed &&
+    Object.entries(found!.path).every(([name, value]) => validPathValue(name, value)) &&
+    !(op.validateQuery && !op.validateQuery(query))
+      ? await bodyOf(op, req, bytes)
+      : "bad";
+  if (parsed === "bad") {
+    const bad = badRequest(op.operationId);
+    return send(res, bad.status, bad.value);
+  }
+  const answer = await serve({ op: found!.op, path: found!.path, query, body: parsed.body });
+  if (answer.failure) mustMatch(validatePartnerError, answer.body, `the ${op.operationId} failure`);
+  else mustMatch(op.validateSuccess, answer.body, `the ${op.operationId} answer`);
+  return send(res, answer.status, answer.body);
+}
+
+/** Whether the request is one of the sandbox's own webhook POSTs (its webhookUrl is the sandbox). */
+function fromOwnDelivery(req: IncomingMessage): boolean {
+  const { remotePort, localPort } = req.socket;
+  return remotePort !== undefined && deliveringTo.get(remotePort) === localPort;
+}
+
+/** The spec's answer to a body over the sandbox's limit: its generic "bad request data" 400 (JSON, else text), as no operation lists a 413. */
+function tooLarge(operationId: OperationId): NamedExample {
+  const named = examples[operationId] as Record<string, NamedExample>;
+  return named.badRequest ?? named.badRequestText ?? badRequest(operationId);
+}
+
+/** Sends a named example of the spec in its own media type (a text/plain 400 as text). */
+function sendExample(res: ServerResponse, { status, value, mediaType }: NamedExample) {
+  if (mediaType.includes("json") || res.destroyed || res.headersSent) return send(res, status, value);
+  const text = String(value);
+  res.writeHead(status, { "Content-Type": mediaType, "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
 /**
  * The request listener: GREEN-API's operations through `serve`, the control verbs through
- * `control`; `onDrift` hears every answer the contract refused, and every crash (the test then fails loudly).
+ * `control`; `onDrift` hears every answer the contract refused, and every crash (the test then
+ * fails loudly). Nothing a request does escapes it: a client that left gets nothing.
  */
 export function listener(serve: Serve, control: Control, onDrift: (error: Error) => void) {
-  return async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://sandbox");
-    const found = route(req.method ?? "GET", url.pathname);
-    const limit = MAX_BODY + ((found?.op as Facts | undefined)?.maxFileBytes ?? 0);
-    const bytes = await readBody(req, limit);
-    if (bytes === undefined) return send(res, 413, { error: "request body too large" });
-    try {
-      if (url.pathname.startsWith("/_sandbox/")) {
-        const verb = url.pathname.slice("/_sandbox/".length).split("/").map(decodeURIComponent);
-        let body: unknown;
-        try {
-          body = bytes.length ? JSON.parse(bytes.toString("utf8")) : {};
-        } catch {
-          return send(res, 400, { error: "the body must be JSON" });
-        }
-        const result = await control(verb, req.method ?? "GET", body);
-        if (!(result instanceof Blob)) return send(res, 200, result ?? {});
-        const file = new Uint8Array(await result.arrayBuffer());
-        res.writeHead(200, {
-          "Content-Type": result.type || "application/octet-stream",
-          "Content-Length": file.length,
-        });
-        return res.end(file);
-      }
-      if (!found) return send(res, 404, { error: `no GREEN-API method at ${req.method} ${url.pathname}` });
-      const op = found.op as Facts;
-      const query = queryOf(url);
-      const parsed =
-        Object.entries(found.path).every(([name, value]) => validPathValue(name, value)) &&
-        !(op.validateQuery && !op.validateQuery(query))
-          ? await bodyOf(op, req, bytes)
-          : "bad";
-      if (parsed === "bad") {
-        const bad = badRequest(op.operationId);
-        return send(res, bad.status, bad.value);
-      }
-      const answer = await serve({ op: found.op, path: found.path, query, body: parsed.body });
-      if (answer.failure) mustMatch(validatePartnerError, answer.body, `the ${op.operationId} failure`);
-      else mustMatch(op.validateSuccess, answer.body, `the ${op.operationId} answer`);
-      return send(res, answer.status, answer.body);
-    } catch (error) {
+  return (req: IncomingMessage, res: ServerResponse): void =>
+    void handle(serve, control, req, res).catch((error: unknown) => {
+      if (error instanceof ClientGone) return; // the client left mid-body: nobody to answer
+      if (error instanceof Refused) return send(res, error.status, { error: error.message });
       if (error instanceof SandboxControlError) return send(res, 400, { error: error.message });
-      if (error instanceof ContractDriftError) {
-        onDrift(error);
-        return send(res, 500, { error: error.message, violations: error.violations });
-      }
       onDrift(error as Error);
-      return send(res, 500, { error: `sandbox: ${String(error)}` });
-    }
-  };
+      if (error instanceof ContractDriftError)
+        return send(res, 500, { error: error.message, violations: error.violations });
+      send(res, 500, { error: `sandbox: ${String(error)}` });
+    });
 }
 
 /** A named example of the spec as an answer (error bodies are GREEN-API's, as the spec shows them). */

@@ -13,6 +13,7 @@ import { type Clock, createClock } from "./clock.js";
 import type { DeliveryRecord } from "./deliveries.js";
 import { knownTypeInstances } from "./facts.js";
 import { listener } from "./http.js";
+import { wholeMs } from "../timing.js";
 import { serveFrom } from "./methods.js";
 import { Sending } from "./sending.js";
 import { controlFrom } from "./control.js";
@@ -96,9 +97,9 @@ export interface Sandbox {
   now(): number;
   /** An uploaded file by its path (`/_sandbox/files/...`, as in urlFile); throws if there is none. */
   file(path: string): Blob;
-  /** Forgets every instance and notification; the URL, tokens and clock stay. */
-  reset(): void;
-  /** Stops the server and every timer; rejects with a contract drift no `advance`/`waitForDeliveries` reported. */
+  /** Forgets every instance and notification, aborting the deliveries in flight; resolves once they ended. The URL, tokens and clock stay. */
+  reset(): Promise<void>;
+  /** Stops the server and every timer, aborting the deliveries in flight (it resolves once they ended); rejects with a contract drift no `advance`/`waitForDeliveries` reported. */
   stop(): Promise<void>;
 }
 
@@ -111,15 +112,31 @@ function tokensOf(option: SandboxOptions["partnerToken"]): string[] {
   return tokens;
 }
 
+/**
+ * The least each duration may be, in ms (the most is setTimeout's, MAX_TIMER_MS). What repeats
+ * or bounds a wait (resendAfterMs, qrRefreshMs, answerWithinMs) is at least 1 ms: at 0 a failed
+ * delivery is due again at once, inside the same turn, so advance()/waitForDeliveries() never end
+ * and the real clock spins; at 1 ms each resend waits for a timer (the real clock's setTimeout, or
+ * an advance). A one-shot move (creatingMs, startingMs) or how long something is kept may be 0.
+ */
+export const durationMinimums: Record<keyof SandboxDurations, number> = {
+  creatingMs: 0,
+  startingMs: 0,
+  qrRefreshMs: 1,
+  answerWithinMs: 1,
+  resendAfterMs: 1,
+  keptForMs: 0,
+  queueKeptForMs: 0,
+};
+
 function durationsOf(given: Partial<SandboxDurations> = {}): SandboxDurations {
   const durations = { ...defaultDurations };
   for (const [name, value] of Object.entries(given)) {
     if (!(name in defaultDurations))
       throw new TypeError(`startSandbox: durations.${name} is not a duration of the sandbox`);
     if (value === undefined) continue;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
-      throw new TypeError(`startSandbox: durations.${name} must be a whole number of milliseconds >= 0`);
-    durations[name as keyof SandboxDurations] = value;
+    const key = name as keyof SandboxDurations;
+    durations[key] = wholeMs(value, `durations.${name}`, "startSandbox", durationMinimums[key]);
   }
   return durations;
 }
@@ -143,6 +160,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw new TypeError("startSandbox: port must be a whole number from 0 to 65535 (0: any free port)");
   if (options.clock !== undefined && options.clock !== "manual" && options.clock !== "real")
     throw new TypeError('startSandbox: clock must be "manual" or "real"');
+  if (options.startTime !== undefined && !Number.isSafeInteger(options.startTime))
+    throw new TypeError("startSandbox: startTime must be a whole number of milliseconds since the epoch");
   const clock: Clock = createClock(options.clock ?? "real", options.startTime);
   const state = new SandboxState(clock, durations, typeInstance);
   if (options.onDelivery) state.onAttempt = options.onDelivery;
@@ -163,7 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   sandbox.stop = () =>
     (stopped ??= (async () => {
       state.stopped = true;
-      state.reset();
+      await state.reset(); // aborts the deliveries in flight, and waits until they ended
       clock.clear();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -216,8 +235,8 @@ function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string)
       return found;
     },
     reset() {
-      state.reset();
       sending.noAccount.clear();
+      return state.reset();
     },
     stop: async () => {},
   };

@@ -256,6 +256,7 @@ export class SandboxState {
       madeAt: this.clock.now(),
       outcome: "pending",
       attempts: [],
+      attemptCount: 0,
     };
     this.records.push(record);
     instance.queue.push(record);
@@ -281,14 +282,19 @@ export class SandboxState {
     return { idMessage };
   }
 
-  /** Forgets every instance and notification (the server, the clock and the partner tokens stay). */
-  reset() {
+  /**
+   * Forgets every instance and notification (the server, the clock and the partner tokens stay),
+   * aborting the deliveries in flight; resolves once they ended.
+   */
+  reset(): Promise<void> {
+    const ending: Array<Promise<void>> = [];
     for (const instance of this.instances.values()) {
       instance.timer?.cancel();
-      instance.queue.close();
+      ending.push(instance.queue.close());
     }
     this.instances.clear();
     this.records.length = 0;
     this.files.clear();
+    return Promise.all(ending).then(() => {});
   }
 }
