@@ -54,7 +54,7 @@ export interface SandboxOptions {
   onDelivery?: ((record: DeliveryRecord, attempt: DeliveryAttempt) => void) | undefined;
 }
 
-/** An instance as `instances()` shows it (tokens included: they are the sandbox's own, fake ones). */
+/** An instance as `instances()` shows it, tokens included (its own fake apiTokenInstance, and the webhookUrlToken it was given; the CLI prints both as `***`). */
 export interface SandboxInstanceView {
   idInstance: number;
   apiTokenInstance: string;
