@@ -61,4 +61,27 @@ describe("a refused control call", () => {
     await expect(sandbox.waitForDeliveries()).resolves.toBeUndefined();
     await expect(sandbox.stop()).resolves.toBeUndefined();
   });
+
+  it("every verb given bad input: a 400 naming it, nothing kept as a drift", async () => {
+    sandbox = await startSandbox({ clock: "manual" });
+    const partner = createPartnerClient({ partnerToken: sandbox.partnerToken, baseUrl: sandbox.url });
+    const { idInstance } = (await partner.createInstance({ name: "bad verbs" })).data!;
+    const calls: Array<[string, unknown]> = [
+      ["/_sandbox/advance", { ms: "soon" }],
+      ["/_sandbox/advance", {}],
+      [`/_sandbox/instances/${idInstance}/link`, { phone: "x" }],
+      [`/_sandbox/instances/${idInstance}/link`, {}],
+      [`/_sandbox/instances/${idInstance}/messages`, {}],
+      [`/_sandbox/instances/${idInstance}/read`, {}],
+      [`/_sandbox/instances/${idInstance}/state`, {}],
+      ["/_sandbox/instances/1/state", { state: "blocked" }],
+      ["/_sandbox/contacts//no-account", null],
+      ["/_sandbox/instances/undefined/link", {}],
+      ["/_sandbox/fly", {}],
+    ];
+    for (const [path, body] of calls)
+      expect({ path, ...(await post(path, body)) }).toMatchObject({ path, status: 400 });
+    await expect(sandbox.waitForDeliveries()).resolves.toBeUndefined();
+    await expect(sandbox.stop()).resolves.toBeUndefined();
+  });
 });
