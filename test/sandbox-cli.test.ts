@@ -77,6 +77,49 @@ describe("green-api-partner sandbox", () => {
     expect((await partner.getInstances()).data).toEqual([]);
   });
 
+  it("says in one line what a verb did, prints no secret, and refuses advance on the real clock with a 400", async () => {
+    const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: url });
+    const webhookUrlToken = "FAKE-WEBHOOK-TOKEN-cli-0a1b2c3d4e5f";
+    const created = await partner.createInstance({
+      name: "secrets",
+      webhookUrl: "http://127.0.0.1:9/hook",
+      webhookUrlToken,
+    });
+    const { idInstance, apiTokenInstance } = created.data!;
+    const listed = await run(["instances"]);
+    expect(listed.stdout).not.toContain(webhookUrlToken);
+    expect(listed.stdout).not.toContain(apiTokenInstance);
+    expect(JSON.parse(listed.stdout)[0]).toMatchObject({
+      apiTokenInstance: "***",
+      settings: { webhookUrlToken: "***" },
+    });
+
+    expect(await run(["state", String(idInstance), "notAuthorized"])).toMatchObject({
+      code: 0,
+      stdout: `instance ${idInstance} is now notAuthorized\n`,
+    });
+    expect(await run(["link", String(idInstance)])).toMatchObject({
+      code: 0,
+      stdout: `instance ${idInstance} linked: authorized\n`,
+    });
+    expect((await run(["no-account", "79000000000@c.us"])).stdout).toBe(
+      "79000000000@c.us has no account: a message sent to it gets noAccount\n",
+    );
+    const noId = await run(["link"]);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain("this verb needs <idInstance>");
+    expect(noId.stderr).toContain("Usage:");
+    expect(noId.stderr).not.toContain("undefined");
+
+    // The CLI's sandbox runs on the real clock: a clear 400, not a 500 kept as a drift (afterAll's Ctrl-C exits 0).
+    const advanced = await run(["advance", "1000"]);
+    expect(advanced).toMatchObject({ code: 1 });
+    expect(advanced.stderr).toBe(
+      "green-api-partner: advance needs clock: manual; this sandbox runs on the real clock\n",
+    );
+    expect((await run(["reset"])).stdout).toBe("sandbox reset: every instance and notification forgotten\n");
+  });
+
   it("refuses an unknown verb and a sandbox that is not there, saying what to do", async () => {
     const unknown = await run(["fly"]);
     expect(unknown.code).toBe(2);

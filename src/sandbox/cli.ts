@@ -3,6 +3,7 @@
 // durations, runs until Ctrl-C), and its control verbs from the command line, which call the
 // running sandbox's /_sandbox/ API.
 import { parseArgs } from "node:util";
+import { secretFields } from "../../generated/operations.js";
 import { wholeMs } from "../timing.js";
 import { type SandboxDurations, defaultDurations, durationMinimums, startSandbox } from "./index.js";
 
@@ -28,7 +29,9 @@ const USAGE = `Usage:
   green-api-partner sandbox read <idInstance> --id-message M          the contact read a sent message
   green-api-partner sandbox state <idInstance> <state>                GREEN-API moved it (blocked, ...)
   green-api-partner sandbox no-account <chatId>                       that number has no account
-  green-api-partner sandbox instances | deliveries | reset | advance <ms>
+  green-api-partner sandbox instances | deliveries | reset
+  green-api-partner sandbox advance <ms>      only a sandbox started with clock: "manual" (startSandbox);
+                                              this command's sandbox runs on the real clock
 
 A stateful GREEN-API on 127.0.0.1 (default port ${DEFAULT_PORT}) on the real clock, with short
 durations: a new instance can be linked ${(cliDurations.creatingMs! + cliDurations.startingMs!) / 1000} s after createInstance; a webhook that did not get a
@@ -36,6 +39,38 @@ durations: a new instance can be linked ${(cliDurations.creatingMs! + cliDuratio
 (default http://127.0.0.1:${DEFAULT_PORT}, or GREEN_API_SANDBOX_URL).`;
 
 class UsageError extends Error {}
+
+/** `value` with every secret field's string (generated/operations.js `secretFields`: webhookUrlToken, apiTokenInstance) as `***`. */
+export function maskSecretFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskSecretFields);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [
+      key,
+      (secretFields as readonly string[]).includes(key) && typeof field === "string" && field !== ""
+        ? "***"
+        : maskSecretFields(field),
+    ]),
+  );
+}
+
+/** What a verb did, in one plain line (the verbs that change something); undefined prints the JSON answer. */
+function saying(name: string, answer: Record<string, unknown>): string | undefined {
+  const { idInstance, stateInstance, idMessage, chatId } = answer;
+  if (name === "link") return `instance ${idInstance} linked: ${stateInstance}`;
+  if (name === "state") return `instance ${idInstance} is now ${stateInstance}`;
+  if (name === "read") return `instance ${idInstance}: the contact read ${idMessage}`;
+  if (name === "no-account") return `${chatId} has no account: a message sent to it gets noAccount`;
+  if (name === "reset") return "sandbox reset: every instance and notification forgotten";
+  if (name === "advance") return `sandbox time is now ${new Date(answer.now as number).toISOString()}`;
+  return undefined;
+}
+
+/** `value`, or a usage error naming what the verb needs. */
+function needs(value: string | undefined, what: string): string {
+  if (value === undefined || value === "") throw new UsageError(`this verb needs ${what}`);
+  return value;
+}
 
 function number(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -90,12 +125,15 @@ async function verb(positionals: string[], values: Record<string, string | boole
     instances: () => ["instances"],
     deliveries: () => ["deliveries"],
     reset: () => ["reset", {}],
-    advance: () => ["advance", { ms: number(id, "ms") }],
-    link: () => [`instances/${id}/link`, { phone: number(values.phone as string | undefined, "phone") }],
-    write: () => [`instances/${id}/messages`, { chatId: values["chat-id"], text: values.text }],
-    read: () => [`instances/${id}/read`, { idMessage: values["id-message"] }],
-    state: () => [`instances/${id}/state`, { state: extra }],
-    "no-account": () => [`contacts/${encodeURIComponent(id ?? "")}/no-account`, {}],
+    advance: () => ["advance", { ms: number(needs(id, "<ms>"), "ms") }],
+    link: () => [
+      `instances/${needs(id, "<idInstance>")}/link`,
+      { phone: number(values.phone as string | undefined, "phone") },
+    ],
+    write: () => [`instances/${needs(id, "<idInstance>")}/messages`, { chatId: values["chat-id"], text: values.text }],
+    read: () => [`instances/${needs(id, "<idInstance>")}/read`, { idMessage: values["id-message"] }],
+    state: () => [`instances/${needs(id, "<idInstance>")}/state`, { state: needs(extra, "<state>") }],
+    "no-account": () => [`contacts/${encodeURIComponent(needs(id, "<chatId>"))}/no-account`, {}],
   };
   const call = calls[name!];
   if (!call) throw new UsageError(`unknown sandbox verb ${JSON.stringify(name)}`);
@@ -120,7 +158,10 @@ async function verb(positionals: string[], values: Record<string, string | boole
   } catch {
     json = undefined;
   }
-  if (answer.ok) console.log(json === undefined ? text : JSON.stringify(json, null, 2));
+  const line =
+    answer.ok && json && typeof json === "object" ? saying(name!, json as Record<string, unknown>) : undefined;
+  // The partner's webhookUrlToken and the instances' tokens are never printed (createInstance gave them).
+  if (answer.ok) console.log(line ?? (json === undefined ? text : JSON.stringify(maskSecretFields(json), null, 2)));
   else console.error(`green-api-partner: ${(json as { error?: string } | undefined)?.error ?? text}`);
   return answer.ok ? 0 : 1;
 }

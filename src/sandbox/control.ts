@@ -8,7 +8,9 @@
 //   GET  /_sandbox/instances                every instance     GET /_sandbox/deliveries  every notification
 //   POST /_sandbox/advance {ms}   POST /_sandbox/wait   POST /_sandbox/reset   GET /_sandbox/now
 //   GET  /_sandbox/files/...      an uploaded file, at the urlFile sendFileByUpload answered
-// A bad call, or an unknown verb, answers 400 {error} naming what is wrong.
+// link and state answer {idInstance, stateInstance}; read {idInstance, idMessage, read: true};
+// no-account {chatId, noAccount: true}. A bad call (advance on the real clock too), or an unknown
+// verb, answers 400 {error} naming what is wrong, and is never kept as a drift.
 import type { Control } from "./http.js";
 import type { Sandbox } from "./index.js";
 import { SandboxControlError } from "./state.js";
@@ -16,6 +18,12 @@ import { SandboxControlError } from "./state.js";
 function idOf(text: string | undefined): number {
   if (!text || !/^\d{1,16}$/.test(text)) throw new SandboxControlError(`${JSON.stringify(text)} is not an idInstance`);
   return Number(text);
+}
+
+/** An instance's id and state after a verb moved it: what the CLI prints in one line. */
+function stateOf(sandbox: Sandbox, idInstance: number) {
+  const view = sandbox.instances().find((instance) => instance.idInstance === idInstance);
+  return { idInstance, stateInstance: view?.state ?? null };
 }
 
 export function controlFrom(sandbox: Sandbox): Control {
@@ -45,18 +53,18 @@ export function controlFrom(sandbox: Sandbox): Control {
         return {};
       case "POST instances/link":
         sandbox.linkPhone(idOf(id), { phone: input.phone as number | undefined });
-        return {};
+        return stateOf(sandbox, idOf(id));
       case "POST instances/messages":
         return sandbox.contactWrites(idOf(id), input as { chatId: string; text: string });
       case "POST instances/read":
         sandbox.contactReads(idOf(id), input.idMessage as string);
-        return {};
+        return { idInstance: idOf(id), idMessage: input.idMessage, read: true };
       case "POST contacts/no-account":
         sandbox.contactHasNoAccount(id as string);
-        return {};
+        return { chatId: id, noAccount: true };
       case "POST instances/state":
         sandbox.setState(idOf(id), input.state as string);
-        return {};
+        return stateOf(sandbox, idOf(id));
       default:
         throw new SandboxControlError(`no control verb ${method} /_sandbox/${verb.join("/")}`);
     }

@@ -10,6 +10,7 @@ import { type NamedExample, examples } from "../../generated/examples.js";
 import { validatePartnerError } from "../../generated/validators.js";
 import { SandboxControlError } from "./state.js";
 import { deliveringTo } from "./deliveries.js";
+import { maskTokens } from "../mock-server.js";
 
 /** An answer: a status and a JSON body. */
 export interface Answer {
@@ -192,7 +193,8 @@ async function handle(serve: Serve, control: Control, req: IncomingMessage, res:
   const url = urlOf(req);
   const found = route(req.method ?? "GET", url.pathname);
   const isControl = url.pathname.startsWith("/_sandbox/");
-  if (!found && !isControl) throw new Refused(404, `no GREEN-API method at ${req.method} ${url.pathname}`);
+  // The path is echoed with the segment where GREEN-API carries a token masked (`listener` masks the known tokens too).
+  if (!found && !isControl) throw new Refused(404, `no GREEN-API method at ${req.method} ${maskTokens(url.pathname)}`);
   const limit = MAX_BODY + ((found?.op as Facts | undefined)?.maxFileBytes ?? 0);
   const bytes = await readBody(req, limit);
   if (fromOwnDelivery(req))
@@ -245,18 +247,27 @@ function sendExample(res: ServerResponse, { status, value, mediaType }: NamedExa
 /**
  * The request listener: GREEN-API's operations through `serve`, the control verbs through
  * `control`; `onDrift` hears every answer the contract refused, and every crash (the test then
- * fails loudly). Nothing a request does escapes it: a client that left gets nothing.
+ * fails loudly). Nothing a request does escapes it: a client that left gets nothing. Every error
+ * text it answers passes through `mask` (the tokens the sandbox knows) and `maskTokens` (a token
+ * the client put where GREEN-API carries one): no answer echoes a token.
  */
-export function listener(serve: Serve, control: Control, onDrift: (error: Error) => void) {
+export function listener(
+  serve: Serve,
+  control: Control,
+  onDrift: (error: Error) => void,
+  mask: (text: string) => string = (text) => text,
+) {
+  const fail = (res: ServerResponse, status: number, message: string, extra: object = {}) =>
+    send(res, status, { error: maskTokens(mask(message)), ...extra });
   return (req: IncomingMessage, res: ServerResponse): void =>
     void handle(serve, control, req, res).catch((error: unknown) => {
       if (error instanceof ClientGone) return; // the client left mid-body: nobody to answer
-      if (error instanceof Refused) return send(res, error.status, { error: error.message });
-      if (error instanceof SandboxControlError) return send(res, 400, { error: error.message });
+      if (error instanceof Refused) return fail(res, error.status, error.message);
+      if (error instanceof SandboxControlError) return fail(res, 400, error.message);
       onDrift(error as Error);
       if (error instanceof ContractDriftError)
-        return send(res, 500, { error: error.message, violations: error.violations });
-      send(res, 500, { error: `sandbox: ${String(error)}` });
+        return fail(res, 500, error.message, { violations: JSON.parse(mask(JSON.stringify(error.violations))) });
+      fail(res, 500, `sandbox: ${String(error)}`);
     });
 }
 

@@ -14,6 +14,7 @@ import type { DeliveryRecord } from "./deliveries.js";
 import { knownTypeInstances } from "./facts.js";
 import { listener } from "./http.js";
 import { wholeMs } from "../timing.js";
+import { masker } from "../errors.js";
 import { serveFrom } from "./methods.js";
 import { Sending } from "./sending.js";
 import { controlFrom } from "./control.js";
@@ -33,6 +34,9 @@ export const defaultDurations: SandboxDurations = {
   queueKeptForMs: outgoingQueue.keptForMs,
 };
 
+/** Any of the durations, in ms; an absent or `undefined` one keeps its default. */
+export type SandboxDurationOptions = { [K in keyof SandboxDurations]?: number | undefined };
+
 export interface SandboxOptions {
   /** The partner token(s) the sandbox accepts; default: one made up (`sandbox.partnerToken`). */
   partnerToken?: string | readonly string[] | undefined;
@@ -43,14 +47,14 @@ export interface SandboxOptions {
   /** The manual clock's start, in ms since the epoch (default: now, whole seconds). */
   startTime?: number | undefined;
   /** Any of the durations, in ms (see `defaultDurations`; the delivery ones are GREEN-API's, from the spec). */
-  durations?: Partial<SandboxDurations> | undefined;
+  durations?: SandboxDurationOptions | undefined;
   /** The messenger of the instances it creates (`whatsapp` by default; `v3` is MAX, `telegram`). */
   typeInstance?: string | undefined;
   /** Hears every delivery attempt once it was answered (or failed): for a log. */
   onDelivery?: ((record: DeliveryRecord, attempt: DeliveryAttempt) => void) | undefined;
 }
 
-/** An instance as `instances()` shows it (tokens included: they are the sandbox's own, fake ones). */
+/** An instance as `instances()` shows it, tokens included (its own fake apiTokenInstance, and the webhookUrlToken it was given; the CLI prints both as `***`). */
 export interface SandboxInstanceView {
   idInstance: number;
   apiTokenInstance: string;
@@ -73,11 +77,11 @@ export interface Sandbox {
   /** The first partner token it accepts. */
   partnerToken: string;
   /** The QR code was scanned (or the pairing code entered): the instance, `notAuthorized`, becomes `authorized`. */
-  linkPhone(idInstance: number, options?: { phone?: number }): void;
+  linkPhone(idInstance: number, options?: { phone?: number | undefined }): void;
   /** A contact writes to the linked phone; resolves with the message's id. */
   contactWrites(
     idInstance: number,
-    message: { chatId: string; text: string; senderName?: string },
+    message: { chatId: string; text: string; senderName?: string | undefined },
   ): { idMessage: string };
   /** The contact read a message the instance sent (its status becomes `read`). */
   contactReads(idInstance: number, idMessage: string): void;
@@ -129,7 +133,7 @@ export const durationMinimums: Record<keyof SandboxDurations, number> = {
   queueKeptForMs: 0,
 };
 
-function durationsOf(given: Partial<SandboxDurations> = {}): SandboxDurations {
+function durationsOf(given: SandboxDurationOptions = {}): SandboxDurations {
   const durations = { ...defaultDurations };
   for (const [name, value] of Object.entries(given)) {
     if (!(name in defaultDurations))
@@ -168,9 +172,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const sending = new Sending(state);
   const sandbox = sandboxApi(state, sending, tokens[0]!);
   const sockets = new Set<Socket>();
+  // Every token the sandbox accepts or issued, and the webhookUrlTokens it was given, as they are now.
+  const mask = (text: string) =>
+    masker([
+      ...tokens,
+      ...[...state.instances.values()].flatMap((i) => [i.apiTokenInstance, String(i.settings.webhookUrlToken ?? "")]),
+    ])(text);
   const server = createServer(
-    listener(serveFrom(state, tokens, sending.methods()), controlFrom(sandbox), (error) =>
-      clock.track(Promise.reject(error)),
+    listener(
+      serveFrom(state, tokens, sending.methods()),
+      controlFrom(sandbox),
+      (error) => clock.track(Promise.reject(error)),
+      mask,
     ),
   );
   server.on("connection", (socket) => {
@@ -208,7 +221,11 @@ function sandboxApi(state: SandboxState, sending: Sending, partnerToken: string)
       sending.noAccount.add(chatId);
     },
     setState: (idInstance, value) => state.setState(state.live(idInstance), value),
-    advance: (ms) => clock.advance(ms),
+    async advance(ms) {
+      if (clock.kind !== "manual")
+        throw new SandboxControlError("advance needs clock: manual; this sandbox runs on the real clock");
+      return clock.advance(ms);
+    },
     waitForDeliveries: () => clock.idle(),
     deliveries() {
       for (const instance of state.instances.values()) instance.queue.expire();
