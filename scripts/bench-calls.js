@@ -145,6 +145,9 @@ export async function callFigures({ quick = false, clientFile, operations, answe
       res.writeHead(text === undefined ? 404 : 200, { "Content-Type": "application/json" }).end(text);
     });
   });
+  // Under valgrind a process may pause for seconds (a collection): the server must not close its
+  // idle connection meanwhile (Node's 5 s default), or the next call races the close.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
   const dir = mkdtempSync(join(tmpdir(), "bench-callgrind-"));
