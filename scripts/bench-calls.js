@@ -77,7 +77,10 @@ const toJson = (op) =>
   JSON.stringify({ ...op, request: op.multipart ? { ...op.request, file: op.fileText } : op.request });
 const fromJson = (text) => {
   const op = JSON.parse(text);
-  if (op.multipart) op.request = { ...op.request, file: new Blob([op.request.file]) };
+  if (op.multipart) {
+    op.request = { ...op.request, file: new Blob([op.request.file]) };
+    op.args = [op.request]; // the client method's argument is the request itself
+  }
   return op;
 };
 
