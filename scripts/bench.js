@@ -6,7 +6,7 @@
 //   --quick      fewer rounds, shorter load runs, lists up to 10 000, no `npm test` timing
 //   --readme     also writes the table into CONTRIBUTING.md ("Performance"), between its bench markers
 //   --no-npm-test  no `npm test` timing (CONTRIBUTING.md keeps the last one, marked as earlier)
-//   --only=calls,wait,...  only these figures (list, calls, wait, size, mock, webhooks, sandbox,
+//   --only=calls,wait,...  only these figures (list, calls, wait, size, mock, upload, webhooks, sandbox,
 //                reference, loop), printed; nothing is written
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +21,7 @@ import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { waitFigures, waitGoalMet, waitRows } from "./bench-wait.js";
 import { sandboxFigures, sandboxRows } from "./bench-sandbox.js";
+import { uploadFigures } from "./bench-upload.js";
 import { webhookFigures, webhookRows } from "./bench-webhooks.js";
 import { callFigures, callRows } from "./bench-calls.js";
 import { buildAllDocs, languages } from "./docs.js";
@@ -357,6 +358,7 @@ const calls = await measure("calls", () =>
 const wait = await measure("wait", () => waitFigures({ quick, clientFile }));
 const size = await measure("size", bundles);
 const mock = await measure("mock", mockFigures);
+const upload = await measure("upload", () => uploadFigures({ megabytes: 100 }));
 const webhooks = await measure("webhooks", () => webhookFigures({ quick }));
 const sandbox = await measure("sandbox", () => sandboxFigures({ quick }));
 const reference = await measure("reference", referenceFigures);
@@ -372,6 +374,7 @@ const GOALS = {
   mockP99Ms: 10,
   mockGrowth: 0.1,
   webhookShare: 0.8,
+  uploadMemory: 1.5,
 };
 const rows = [];
 for (const [n, r] of Object.entries(list ?? {})) {
@@ -413,6 +416,14 @@ if (mock) {
     `mock memory growth, ${mock.soakSeconds} s load after warm-up`,
     `${(mock.memoryGrowth * 100).toFixed(1)} % (${mock.rssAfterWarmUpMb.toFixed(0)} → ${mock.rssAfterSoakMb.toFixed(0)} MB RSS)`,
     `<= ${GOALS.mockGrowth * 100} %`,
+  ]);
+}
+if (upload) {
+  const mb = (bytes) => (bytes / 2 ** 20).toFixed(0);
+  rows.push([
+    `sendFileByUpload of ${mb(upload.fileBytes)} MB: peak RSS growth / file size`,
+    `${(upload.client / upload.fileBytes).toFixed(2)} (${mb(upload.client)} MB; plain fetch of the same FormData: ${mb(upload.fetch)} MB)`,
+    `<= ${GOALS.uploadMemory}`,
   ]);
 }
 if (webhooks) rows.push(...webhookRows(webhooks, GOALS.webhookShare));
