@@ -30,7 +30,11 @@ export async function sendWebhookCli() {
     plugins: [
       {
         name: "src",
-        setup: (b) => b.onResolve({ filter: /dist\/testing\.js$/ }, () => ({ path: join(root, "src/testing.ts") })),
+        // Every dist/ module the bin imports (testing.js, and sandbox/cli.js on demand) from src/.
+        setup: (b) =>
+          b.onResolve({ filter: /dist\/.+\.js$/ }, ({ path }) => ({
+            path: join(root, "src", `${path.replace(/^.*dist\//, "").replace(/\.js$/, "")}.ts`),
+          })),
       },
     ],
   });
