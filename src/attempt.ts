@@ -8,6 +8,7 @@ import { cut, failure, maskedCause } from "./errors.js";
 import { fromWire, httpError, readFailure, readSuccess, unexpected, withCause } from "./answer.js";
 import { readBytes } from "./bytes.js";
 import type { Plan } from "./request.js";
+import { untilAborted } from "./timing.js";
 
 /** The call's deadline: its signal (the time limit joined with the caller's), and why it ended. */
 export interface Deadline {
@@ -266,17 +267,4 @@ function rewrapped(text: string, response: Response): Response {
   } catch {
     return new Response(text, { status: 500 });
   }
-}
-
-/** A promise that rejects as soon as `signal` aborts, whatever `promise` does; its late rejection is swallowed. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return (promise.catch(() => {}), Promise.reject(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
-    );
-  });
 }

@@ -13,7 +13,7 @@ import { PRISM_MISSING, maskTokens, startMockServer } from "./mock-server.js";
 import { notificationExamples, webhookDelivery, webhookUrlTokenRule } from "../generated/webhooks.js";
 import { validateWebhookUrlToken } from "../generated/validators.js";
 import { readBytes } from "./bytes.js";
-import { wholeMs } from "./timing.js";
+import { untilAborted, wholeMs } from "./timing.js";
 import type { Notification } from "./webhooks.js";
 
 export { PRISM_MISSING, maskTokens };
@@ -331,20 +331,6 @@ function deliveryTimeout(url: string | URL, timeoutMs: number, answered: boolean
   const what = answered ? "answered, but its body did not arrive" : "did not answer";
   const error = new Error(`${origin}${pathname} ${what} within ${timeoutMs} ms`) as DeliveryTimeoutError;
   return Object.assign(error, { name: "TimeoutError" as const, timeoutMs, answered });
-}
-
-/** `promise`, or `signal`'s reason as soon as it aborts, whatever `promise` does (its late rejection is swallowed). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {});
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (error: unknown) => (signal.removeEventListener("abort", onAbort), reject(error)),
-    );
-  });
 }
 
 export type {
