@@ -222,7 +222,7 @@ export function masker(secrets: string | readonly string[]): Masker {
     const { anyForm } = patterns();
     if (anyForm) out = out.replace(anyForm, MASK);
     for (const value of values)
-      for (const form of new Set([value, encodeURIComponent(value)]))
+      for (const form of new Set([value, uriEncoded(value) ?? value]))
         if (out.includes(form)) out = out.split(form).join(MASK);
     return out;
   };
@@ -281,6 +281,15 @@ export function masker(secrets: string | readonly string[]): Masker {
     return walk(value, 0);
   };
   return mask;
+}
+
+/** `encodeURIComponent(text)`, or undefined for a text it cannot encode (a lone surrogate): it never throws. */
+export function uriEncoded(text: string): string | undefined {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function cut(text: string, length = TEXT_LENGTH): string {

@@ -105,7 +105,9 @@ export async function* receiveNotifications(
           continue;
         }
         if (!(await remove(instance, receiptId, retryDelayMs, signal))) return;
-        yield { receiptId, body: body as Notification, violations: receipt.violations, key: receipt.key, receipt };
+        // A body that is not a JSON object was acknowledged (the receiver's onError has it): never handed over as a Notification.
+        if (isObject(body))
+          yield { receiptId, body: body as Notification, violations: receipt.violations, key: receipt.key, receipt };
         continue;
       }
       if (!isObject(body)) {

@@ -86,7 +86,15 @@ function matcher(op: Operation) {
   const pattern = new RegExp(`${source}$`);
   return (path: string) => {
     const match = pattern.exec(path);
-    return match ? Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)])) : undefined;
+    // A value that is not valid percent-encoding stays as it came: its parameter's rule refuses it (the spec's 400).
+    const value = (raw: string) => {
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    };
+    return match ? Object.fromEntries(names.map((name, i) => [name, value(match[i + 1]!)])) : undefined;
   };
 }
 const matchers = operationList.map((op) => ({ op, match: matcher(op) }));

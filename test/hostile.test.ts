@@ -201,6 +201,16 @@ describe("6. instance tokens stay out of errors", () => {
     },
   );
 
+  it.each(each(operations))(
+    "%s: a secret field holding a lone surrogate (it cannot be URL-encoded) still resolves, masked",
+    async (_, op) => {
+      const text = `{"code":403,"description":"Forbidden","${SECRET}":"\\ud800${INSTANCE_TOKEN}"}`;
+      const { result } = await through(answer(403, text, { "Content-Type": "application/json" }), op);
+      expect(errorOf(result)).toMatchObject({ kind: "api", status: 403 });
+      expectNoToken(result.error, INSTANCE_TOKEN);
+    },
+  );
+
   it("while idInstance, which a partner needs to recover, is kept", async () => {
     const op = operations.find((o) => o.operationId === "getInstances")!;
     const { result } = await through(answer(200, [{ idInstance: 1101000300, [SECRET]: INSTANCE_TOKEN }]), op);

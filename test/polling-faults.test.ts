@@ -102,6 +102,29 @@ describe("receiveNotifications is never stuck behind one notification", () => {
     }
   });
 
+  it("with a receiver: a queued body that is no JSON object goes to the receiver's onError, deleted, never handed to the loop", async () => {
+    const { server, client, deleted } = await queue([item(3, "garbage"), item(4, messages[0])]);
+    try {
+      const errors: WebhookError[] = [];
+      const receiver = createWebhookReceiver({ webhookUrlToken: false, onError: (e) => errors.push(e) });
+      const signal = new AbortController();
+      const bodies: unknown[] = [];
+      for await (const { body } of receiveNotifications(client, {
+        receiveTimeout: 5,
+        signal: signal.signal,
+        receiver,
+      })) {
+        bodies.push(body);
+        signal.abort();
+      }
+      expect(bodies).toEqual([messages[0]]);
+      expect(deleted).toEqual([3, 4]);
+      expect(errors[0]).toMatchObject({ reason: "not-json" });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("with a receiver: handled through receive() (handlers, de-duplication), deleted once acknowledged", async () => {
     const { server, client, deleted } = await queue([
       item(1, withoutSender),

@@ -30,6 +30,8 @@ describe("the sandbox's answers", () => {
       `/partner/noSuchMethod/${TOKEN}`,
       `/waInstance${idInstance}/noSuchMethod/${apiTokenInstance}`,
       `/waInstance${idInstance}/noSuchMethod/${unknownToken}`,
+      `/waInstance${idInstance}/send-message/${unknownToken}`, // a method name maskTokens' shape misses
+      `/v3/waInstance${idInstance}//${unknownToken}`,
       `/elsewhere/${encodeURIComponent(TOKEN)}/${apiTokenInstance}/${webhookUrlToken}`,
       `/_sandbox/instances/${apiTokenInstance}/link`,
       `/_sandbox/${TOKEN}`,

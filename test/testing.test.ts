@@ -59,6 +59,14 @@ describe("mockFetch", () => {
   });
 });
 
+describe("mockFetch against a path that is not valid percent-encoding", () => {
+  it("answers the spec's 400, as the mock does, and never rejects", async () => {
+    const op = operations.find((o) => o.method === "get" && o.family === "partner")!;
+    const answer = await mockFetch()(`http://mock${op.path.replace("{partnerToken}", "%E0%A4%A")}`);
+    expect(answer.status).toBe(400);
+  });
+});
+
 describe("useExample", () => {
   it("makes one operation's calls answer a named example from the mock, and can be undone", async () => {
     const partner = createPartnerClient({ partnerToken: TOKEN, baseUrl: inject("mockUrl") });

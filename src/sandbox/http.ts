@@ -194,7 +194,7 @@ async function handle(serve: Serve, control: Control, req: IncomingMessage, res:
   const found = route(req.method ?? "GET", url.pathname);
   const isControl = url.pathname.startsWith("/_sandbox/");
   // The path is echoed with the segment where GREEN-API carries a token masked (`listener` masks the known tokens too).
-  if (!found && !isControl) throw new Refused(404, `no GREEN-API method at ${req.method} ${maskTokens(url.pathname)}`);
+  if (!found && !isControl) throw new Refused(404, `no GREEN-API method at ${req.method} ${pathHead(url.pathname)}`);
   const limit = MAX_BODY + ((found?.op as Facts | undefined)?.maxFileBytes ?? 0);
   const bytes = await readBody(req, limit);
   if (fromOwnDelivery(req))
@@ -275,4 +275,10 @@ export function listener(
 export function exampleAnswer(operationId: OperationId, name: string): Answer {
   const { status, value } = example(operationId, name);
   return { status, body: value, failure: status !== 200 || validatePartnerError(value) };
+}
+
+/** The start of a path, up to its method name, for a 404: a token may stand in any later segment, so none is echoed. */
+function pathHead(pathname: string): string {
+  const segments = pathname.split("/");
+  return segments.length > 3 ? `${segments.slice(0, 3).join("/")}/…` : pathname;
 }

@@ -6,6 +6,7 @@
 // (`failed` and `noAccount` always: the spec's alwaysSentStatuses).
 import { randomBytes } from "node:crypto";
 import { outgoingQueue } from "../../generated/operations.js";
+import { uriEncoded } from "../errors.js";
 import type { Timer } from "./clock.js";
 import { alwaysSentStatuses, queryDefault } from "./facts.js";
 import { type Answer, type Call, exampleAnswer } from "./http.js";
@@ -206,7 +207,7 @@ export class Sending {
         // The file is kept by the sandbox and served at urlFile (GET), as GREEN-API's storage serves it.
         const { file, ...fields } = call.body as { file: File; fileName?: string };
         const fileName = fields.fileName ?? (file.name || "file");
-        const path = `/_sandbox/files/${instance.idInstance}/${messageId()}/${encodeURIComponent(fileName)}`;
+        const path = `/_sandbox/files/${instance.idInstance}/${messageId()}/${uriEncoded(fileName) ?? "file"}`;
         this.state.files.set(path, file);
         return this.enqueue(
           instance,
