@@ -33,21 +33,25 @@ export function rule({ keyword, params }: ValidationError): string {
  */
 export function check(validate: Validator, value: unknown, subject: string, owner: string): Violation[] {
   if (validate(value)) return [];
-  return (validate.errors ?? []).map((error) => {
-    const path = error.instancePath.split("/").filter(Boolean);
-    const named =
-      error.keyword === "additionalProperties"
-        ? error.params.additionalProperty
-        : error.keyword === "required"
-          ? error.params.missingProperty
-          : undefined;
-    const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
-    const message =
-      error.keyword === "additionalProperties"
-        ? `${field} is not a field of ${owner}`
-        : error.keyword === "required"
-          ? `${field} is required`
-          : `${field} ${rule(error)}`;
-    return { field, rule: error.keyword, message };
-  });
+  // An `if` error only says that a branch chosen by a field failed (scripts/generate.js compiles
+  // MessageData's and Notification's oneOf so): the branch's own errors say how.
+  return (validate.errors ?? [])
+    .filter((error) => error.keyword !== "if")
+    .map((error) => {
+      const path = error.instancePath.split("/").filter(Boolean);
+      const named =
+        error.keyword === "additionalProperties"
+          ? error.params.additionalProperty
+          : error.keyword === "required"
+            ? error.params.missingProperty
+            : undefined;
+      const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
+      const message =
+        error.keyword === "additionalProperties"
+          ? `${field} is not a field of ${owner}`
+          : error.keyword === "required"
+            ? `${field} is required`
+            : `${field} ${rule(error)}`;
+      return { field, rule: error.keyword, message };
+    });
 }

@@ -4,6 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { dedupKeys, notificationExamples, webhookSettings, webhookTypes } from "../generated/webhooks.js";
 import { validateNotification } from "../generated/validators.js";
+import { discriminated } from "../scripts/generate.js";
+import { check } from "../src/validation.js";
 import { compile, deref, namedExamples, spec, specAjv } from "./helpers/spec.js";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- notifications are free-form JSON
@@ -180,5 +182,71 @@ describe("settings and webhooks name each other", () => {
   it("every webhook needs its instance, first, in its dedup key", () => {
     for (const hook of Object.values(spec.webhooks) as Json[])
       expect(hook.post["x-dedup-key"][0]).toBe("/instanceData/idInstance");
+  });
+});
+
+// scripts/generate.js compiles MessageData's and Notification's oneOf as an if/then/else chain on
+// the field that tells their branches apart: faster, and a violation names the branch's own rule.
+describe("the generated validators' chain on typeMessage and typeWebhook", () => {
+  const kinds = [
+    ...messageBranches.filter((b: Json) => b.name !== "UnknownMessage").flatMap((b: Json) => messageKinds(b.name)),
+    "brandNewMessage",
+  ];
+  const types = [...Object.keys(spec.webhooks), "brandNewWebhook"];
+  // Every example, every example with each kind of message or notification put in (so with the
+  // wrong data), without the field, with the field of another type, and a few values that are no object.
+  const variants: Json[] = [1, "x", null, [], {}];
+  for (const value of Object.values(notificationExamples) as Json[]) {
+    variants.push(value, (({ typeWebhook, ...rest }) => rest)(value), { ...value, typeWebhook: 7 });
+    for (const type of types) variants.push({ ...value, typeWebhook: type });
+    if (!value.messageData) continue;
+    const { typeMessage, ...rest } = value.messageData;
+    variants.push({ ...value, messageData: rest }, { ...value, messageData: "text" });
+    for (const kind of [...kinds, 7])
+      variants.push({ ...value, messageData: { ...value.messageData, typeMessage: kind } });
+  }
+
+  it("accepts and refuses exactly what the spec's oneOf does", () => {
+    let refused = 0;
+    for (const value of variants) {
+      expect(validateNotification(value), JSON.stringify(value)).toBe(validate(value));
+      if (!validate(value)) refused++;
+    }
+    // Both outcomes are exercised, many times each.
+    expect(refused).toBeGreaterThan(variants.length / 4);
+    expect(variants.length - refused).toBeGreaterThan(variants.length / 4);
+  });
+
+  it("names the rule the chosen branch breaks, not every other branch's", () => {
+    const value = copy(notificationExamples.incomingText);
+    value.messageData = { typeMessage: "imageMessage" };
+    expect(check(validateNotification, value, "body", "the notification").map((v) => v.message)).toEqual([
+      "messageData.fileMessageData is required",
+    ]);
+    expect(check(validateNotification, { typeWebhook: 1 }, "body", "the notification").map((v) => v.field)).toEqual([
+      "typeWebhook",
+    ]);
+  });
+
+  it("leaves a oneOf as it is when its branches are not told apart by one field", () => {
+    const schemas = {
+      A: { type: "object", required: ["kind"], properties: { kind: { const: "a" } } },
+      B: { type: "object", required: ["kind"], properties: { kind: { enum: ["a", "b"] } } }, // "a" twice
+      C: { type: "object", required: ["kind"], properties: { kind: { type: "string", not: { enum: ["a"] } } } },
+      D: { required: ["kind"], properties: { kind: { const: "d" } } }, // not only objects
+    };
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    for (const oneOf of [
+      [ref("A"), ref("B")],
+      [ref("A"), ref("D")],
+      [ref("A"), ref("C"), { type: "string" }],
+    ])
+      expect(discriminated({ oneOf }, schemas)).toEqual({ oneOf });
+    // A fallback must take exactly the values no other branch names.
+    const E = { type: "object", required: ["kind"], properties: { kind: { const: "e" } } };
+    expect(discriminated({ oneOf: [ref("A"), ref("E"), ref("C")] }, { ...schemas, E })).toEqual({
+      oneOf: [ref("A"), ref("E"), ref("C")],
+    });
+    expect(discriminated({ oneOf: [ref("A"), ref("C")] }, schemas)).toHaveProperty("if");
   });
 });
