@@ -4,10 +4,20 @@
 // same on a loaded machine as on a quiet one, where CPU time per call swung from 0.67 to 1.36× for
 // code paths that cost the same). Each count is a difference: a process that warms up both
 // variants alike then makes `large` calls of one, minus the same process making `small` calls of
-// it; Node's start, the import, the warm-up and the first calls' compilation cancel. The loopback server answering the
-// spec's first success example lives in the bench's own process, outside valgrind, so only the
-// caller's work is counted. Operations run two at a time (the machine has 2 cores).
-// bench.js calls `callFigures`; `node scripts/bench-calls.js --run …` is one measured process.
+// it; Node's start, the import, the warm-up and the first calls' compilation cancel. The loopback
+// server answering the spec's first success example lives in the bench's own process, outside
+// valgrind, so only the caller's work is counted. Operations run two at a time (2 cores).
+//
+// What is counted is a call's steady cost: its code, the runtime, its garbage's collection. Left
+// out, because they depend on the clock or on chance and not on the call (each swung a count by
+// 5-60 % between identical runs, measured 2026-12-04):
+// - V8's compilers (TurboFan keeps optimising undici's functions for thousands of calls, and
+//   undici's wasm HTTP parser tiers up whenever its budget runs out): collection is toggled off
+//   inside them (COMPILERS);
+// - a random hash seed (its prime search at start-up) and Math.random: fixed seeds;
+// - a mark-compact started by the clock (memory reducer, idle time): a predictable GC schedule,
+//   no memory reducer, and one full collection before the counted calls, so that every window
+//   starts from the same heap.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -20,8 +30,22 @@ import { promisify } from "node:util";
 const warmUp = (quick) => Number(process.env.BENCH_WARM_UP ?? (quick ? 30 : 40));
 const PARALLEL = 2;
 // One thread: V8's compiler and garbage collector otherwise work on helper threads whose share of
-// the count depends on timing (two identical runs differed by 10 %).
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "--single-threaded").split(" ").filter(Boolean);
+// the count depends on timing (two identical runs differed by 10 %); the rest as said above.
+const NODE_FLAGS = (
+  process.env.BENCH_NODE_FLAGS ??
+  "--single-threaded --hash-seed=1 --random-seed=1 --predictable-gc-schedule --no-memory-reducer --expose-gc"
+)
+  .split(" ")
+  .filter(Boolean);
+// V8's compilers' entry points (Node 20's V8): collection is off inside them. A compiler entered
+// from inside another toggles collection back on for its span; none was seen to.
+const COMPILERS = [
+  "v8::internal::Compiler::CompileOptimized*",
+  "v8::internal::Runtime_CompileLazy*",
+  "v8::internal::baseline::BaselineBatchCompiler::CompileBatch*",
+  "v8::internal::wasm::*BackgroundCompileJob::Run*",
+  "v8::internal::RegExpImpl::CompileIrregexp*",
+];
 
 /** A multipart request as openapi-fetch alone sends it: its fields, and the file named by `fileName`. */
 export function formOf({ file, ...fields }) {
@@ -93,6 +117,7 @@ async function run([clientFile, url, variant, callsText, warmUpText]) {
     await variants.client();
     await variants.openapiFetch();
   }
+  globalThis.gc?.(); // every counted window starts from the same heap
   for (let i = 0, n = Number(callsText); i < n; i++) await variants[variant]();
 }
 
@@ -110,6 +135,8 @@ async function callgrind(dir, name, args, env) {
     "valgrind",
     [
       "--tool=callgrind",
+      ...COMPILERS.map((name) => `--toggle-collect=${name}`),
+      "--collect-atstart=yes", // after the toggles, which otherwise turn it off
       `--callgrind-out-file=${out}`,
       process.execPath,
       ...NODE_FLAGS,
