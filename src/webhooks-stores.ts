@@ -35,8 +35,9 @@ export function memoryStore({
       if (until > 0 || -until <= at) keys.delete(oldest);
       else ages.push(oldest);
     }
-    // Keys released or already forgotten stay in the queue until its live part is a minority: then it is rebuilt.
-    if (ages.length - head > 2 * keys.size + 1024) {
+    // The queue is rebuilt when what it holds is mostly keys gone: looked at already (before
+    // `head`), released or forgotten. Without this, every key ever claimed stayed in memory.
+    if (ages.length > 2 * keys.size + 1024) {
       ages = ages.slice(head).filter((key) => keys.has(key));
       head = 0;
     }
@@ -48,13 +49,14 @@ export function memoryStore({
       if (until !== undefined && Math.abs(until) > at) return until > 0 ? "done" : "busy";
       if (until === undefined) ages.push(key);
       keys.set(key, -(at + leaseMs));
-      if (keys.size > maxKeys || ages.length - head > 2 * keys.size + 1024) forgetOldest();
+      if (keys.size > maxKeys || ages.length > 2 * keys.size + 1024) forgetOldest();
       return "new";
     },
     complete(key) {
       // The claim's own key turns handled in place: its age is the claim's.
-      if (!keys.has(key)) ages.push(key);
+      const size = keys.size;
       keys.set(key, now() + ttlMs);
+      if (keys.size > size) ages.push(key);
       if (keys.size > maxKeys) forgetOldest();
     },
     release: (key) => void keys.delete(key),
