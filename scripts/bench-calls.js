@@ -30,7 +30,6 @@ import { promisify } from "node:util";
 
 // Calls of each variant first, in every process of a run alike (BENCH_WARM_UP overrides).
 const warmUp = (quick) => Number(process.env.BENCH_WARM_UP ?? (quick ? 30 : 40));
-const PARALLEL = 1; // one operation at a time, its two variants side by side (2 cores)
 // One thread: V8's compiler and garbage collector otherwise work on helper threads whose share of
 // the count depends on timing (two identical runs differed by 10 %); the rest as said above.
 const NODE_FLAGS = (
@@ -213,19 +212,14 @@ export async function callFigures({ quick = false, clientFile, operations, answe
     console.error(`bench: ${callRows({ [op.operationId]: results[op.operationId] })[0].join("  ")}`);
   };
   try {
-    const queue = [...operations];
-    await Promise.all(
-      Array.from({ length: PARALLEL }, async () => {
-        while (queue.length) await measure(queue.shift());
-      }),
-    );
+    // One operation at a time, its two variants side by side (2 cores).
+    for (const op of operations) await measure(op);
   } finally {
     server.closeAllConnections();
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  // In the spec's order, whichever finished first.
-  return Object.fromEntries(operations.map((op) => [op.operationId, results[op.operationId]]));
+  return results;
 }
 
 /** Rows for bench.js's table: [figure, value, goal]. */

@@ -340,7 +340,7 @@ export function discriminated(schema, schemas) {
   if (!schema || typeof schema !== "object") return schema;
   if (Array.isArray(schema)) return schema.map((item) => discriminated(item, schemas));
   const out = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, discriminated(value, schemas)]));
-  const chain = out.oneOf && tagChain(out.oneOf, schemas);
+  const chain = Array.isArray(out.oneOf) && tagChain(out.oneOf, schemas);
   if (!chain) return out;
   delete out.oneOf;
   return Object.keys(out).length ? { allOf: [out, chain] } : chain;

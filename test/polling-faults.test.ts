@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { createInstanceClient, receiveNotifications } from "../src/index.js";
 import { notificationExamples } from "../src/testing.js";
-import { createWebhookReceiver, type Notification, type WebhookError } from "../src/webhooks.js";
+import { createWebhookReceiver, type Notification, type WebhookError, type WebhookReceiver } from "../src/webhooks.js";
 import { INSTANCE } from "./helpers/call.js";
 import { loopback } from "./helpers/server.js";
 
@@ -185,6 +185,25 @@ describe("receiveNotifications is never stuck behind one notification", () => {
 
 describe("receiveNotifications waits out a failed deleteNotification (review E)", () => {
   /** A queue whose deleteNotification fails as `deletes` says, in order ("ok" deletes); receiveNotification hands out the head. */
+  /** The receipts of the first two notifications handed over, then the loop stopped. */
+  async function firstTwo(
+    client: Parameters<typeof receiveNotifications>[0],
+    more: { receiver?: WebhookReceiver } = {},
+  ) {
+    const signal = new AbortController();
+    const seen: number[] = [];
+    for await (const { receiptId } of receiveNotifications(client, {
+      receiveTimeout: 5,
+      retryDelayMs: 1000,
+      signal: signal.signal,
+      ...more,
+    })) {
+      seen.push(receiptId);
+      if (seen.length === 2) signal.abort();
+    }
+    return seen;
+  }
+
   async function failingDeletes(texts: string[], deletes: Array<number | "cut" | "ok">) {
     const asked: number[] = [];
     const pending = [...texts];
@@ -207,17 +226,7 @@ describe("receiveNotifications waits out a failed deleteNotification (review E)"
   it("a 5xx or a lost connection on delete: the same receipt is deleted again, the notification never handed over twice", async () => {
     const { server, client, asked } = await failingDeletes([item(1, messages[0]), item(2, messages[1])], [502, "cut"]);
     try {
-      const signal = new AbortController();
-      const seen: number[] = [];
-      for await (const { receiptId } of receiveNotifications(client, {
-        receiveTimeout: 5,
-        retryDelayMs: 1000,
-        signal: signal.signal,
-      })) {
-        seen.push(receiptId);
-        if (seen.length === 2) signal.abort();
-      }
-      expect(seen).toEqual([1, 2]);
+      expect(await firstTwo(client)).toEqual([1, 2]);
       expect(asked).toEqual([1, 1, 1]);
     } finally {
       await server.close();
@@ -227,19 +236,7 @@ describe("receiveNotifications waits out a failed deleteNotification (review E)"
   it("with a receiver: an acknowledged notification's delete is retried the same way", async () => {
     const { server, client, asked } = await failingDeletes([item(3, messages[0]), item(4, messages[1])], [503]);
     try {
-      const receiver = createWebhookReceiver({ webhookUrlToken: false });
-      const signal = new AbortController();
-      const seen: number[] = [];
-      for await (const { receiptId } of receiveNotifications(client, {
-        receiveTimeout: 5,
-        retryDelayMs: 1000,
-        signal: signal.signal,
-        receiver,
-      })) {
-        seen.push(receiptId);
-        if (seen.length === 2) signal.abort();
-      }
-      expect(seen).toEqual([3, 4]);
+      expect(await firstTwo(client, { receiver: createWebhookReceiver({ webhookUrlToken: false }) })).toEqual([3, 4]);
       expect(asked).toEqual([3, 3, 4]);
     } finally {
       await server.close();
