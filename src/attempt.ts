@@ -17,6 +17,9 @@ export interface Deadline {
   by?: "timeout" | "signal";
   /** When the call's time runs out, in epoch milliseconds. */
   endsAt: number;
+  /** Ends the call: its time ran out. */
+  expire(): void;
+  /** The call ended: its deadline is no longer watched. */
   clear(): void;
 }
 

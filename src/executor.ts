@@ -11,7 +11,7 @@ import { type Masker, type PartnerResult, masker } from "./errors.js";
 import { type Deadline, type Outcome, sendAttempt } from "./attempt.js";
 import { prepare } from "./request.js";
 import { type RetryPolicy, retryPolicy, retryWait } from "./retry.js";
-import { sleep, wholeMs } from "./timing.js";
+import { sleep, unwatch, watch, wholeMs } from "./timing.js";
 
 export { serialise } from "./request.js";
 export { parseRetryAfter, transientAnswer } from "./retry.js";
@@ -208,14 +208,19 @@ export async function execute<T>(
   }
 }
 
-/** The call's deadline: one controller, joined by the caller's signal. */
+/** The call's deadline: one controller, joined by the caller's signal, watched by the shared timer. */
 function startDeadline(limit: number, callerSignal: AbortSignal | undefined): Deadline {
   const controller = new AbortController();
   // The caller's signal joins through AbortSignal.any, which holds no listener on it: a signal
   // shared by many calls collects no listeners (and no MaxListenersExceededWarning).
   const signal = callerSignal ? AbortSignal.any([controller.signal, callerSignal]) : controller.signal;
-  const deadline: Deadline = { signal, endsAt: Date.now() + limit, clear: () => clearTimeout(timer) };
-  const timer = setTimeout(() => ((deadline.by ??= "timeout"), controller.abort()), limit);
+  const deadline: Deadline = {
+    signal,
+    endsAt: Date.now() + limit,
+    expire: () => ((deadline.by ??= "timeout"), controller.abort()),
+    clear: () => unwatch(deadline),
+  };
+  watch(deadline, limit);
   return deadline;
 }
 

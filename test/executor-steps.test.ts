@@ -21,6 +21,7 @@ import { classifyThrown } from "../src/attempt.js";
 import { type Operation, coreState } from "../src/executor.js";
 import { prepare } from "../src/request.js";
 import { retryWait } from "../src/retry.js";
+import { unwatch, watch } from "../src/timing.js";
 import { mockFetch } from "../src/testing.js";
 import { answer, loopback } from "./helpers/server.js";
 import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
@@ -70,7 +71,7 @@ describe("classifyThrown: what a throw means, from the wire alone", () => {
   });
   const plan = prepare(state, operations.createInstance, { name: "x" }, {}, {});
   if ("error" in plan) throw plan.error;
-  const deadline = { signal: new AbortController().signal, endsAt: Infinity, clear: () => {} };
+  const deadline = { signal: new AbortController().signal, endsAt: Infinity, expire: () => {}, clear: () => {} };
   const attempt = (wire: { started: boolean; status?: number; bodyFailed?: boolean }) => ({
     plan,
     number: 1,
@@ -397,5 +398,76 @@ describe("multipart uploads on the media host (#24, the executor's part)", () =>
     );
     const media = (operations.serverDefaults as Record<string, string | undefined>).mediaUrl;
     if (media) expect(createInstanceCore(instanceOptions).mediaUrl).toBe(media.replace(/\/+$/, ""));
+  });
+});
+
+describe("the deadlines' one timer (timing.ts watch)", () => {
+  const entry = () => ({
+    expired: 0,
+    expire() {
+      this.expired++;
+    },
+  });
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+  it("ends each deadline at its own time, whichever was watched first", async () => {
+    vi.useFakeTimers();
+    const [late, early] = [entry(), entry()];
+    watch(late, 1000);
+    watch(early, 300);
+    await vi.advanceTimersByTimeAsync(299);
+    expect([early.expired, late.expired]).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect([early.expired, late.expired]).toEqual([1, 0]);
+    await vi.advanceTimersByTimeAsync(700);
+    expect([early.expired, late.expired]).toEqual([1, 1]);
+  });
+
+  it("a deadline unwatched before its time never expires", async () => {
+    vi.useFakeTimers();
+    const call = entry();
+    watch(call, 100);
+    unwatch(call);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(call.expired).toBe(0);
+  });
+
+  it("the wall clock set back does not hold a deadline past its time", async () => {
+    vi.useFakeTimers();
+    const [first, second] = [entry(), entry()];
+    watch(first, 100);
+    watch(second, 500);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    await vi.advanceTimersByTimeAsync(100);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    await vi.advanceTimersByTimeAsync(400);
+    expect([first.expired, second.expired]).toEqual([1, 1]);
+  });
+
+  it("keeps the process alive only while a deadline is pending", () => {
+    const before = timeouts();
+    const [call, next] = [entry(), entry()];
+    watch(call, 60_000);
+    expect(timeouts()).toBe(before + 1);
+    unwatch(call);
+    expect(timeouts()).toBe(before);
+    watch(next, 60_000); // the same timer, keeping the process alive again
+    expect(timeouts()).toBe(before + 1);
+    unwatch(next);
+    expect(timeouts()).toBe(before);
+  });
+
+  it("a call ends at its time when the timers it was armed with are gone (fake ones, then real)", async () => {
+    const answering = createInstanceClient({ ...instanceOptions, fetch: async () => Response.json(null) });
+    const hanging = createInstanceClient({ ...instanceOptions, fetch: () => new Promise<Response>(() => {}) });
+    vi.useFakeTimers();
+    // Armed with fake timers, due almost at once on the fake clock, never fired.
+    expect(await answering.getStateInstance({ timeoutMs: 1 })).toEqual({ data: null });
+    vi.useRealTimers();
+    expect((await hanging.getStateInstance({ timeoutMs: 20 })).error).toMatchObject({ kind: "timeout", by: "timeout" });
+    vi.useFakeTimers();
+    const calling = hanging.getStateInstance({ timeoutMs: 500 });
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await calling).error).toMatchObject({ kind: "timeout", by: "timeout", timeoutMs: 500 });
   });
 });
