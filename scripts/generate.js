@@ -309,7 +309,7 @@ const ANNOTATION =
 const SUBSCHEMA_MAPS = ["properties", "$defs"];
 const SUBSCHEMA_LISTS = ["allOf", "anyOf", "oneOf"];
 
-function withoutAnnotations(schema) {
+export function withoutAnnotations(schema) {
   if (!schema || typeof schema !== "object") return schema;
   const out = {};
   for (const [key, value] of Object.entries(schema)) {
@@ -344,6 +344,72 @@ export function discriminated(schema, schemas) {
   if (!chain) return out;
   delete out.oneOf;
   return Object.keys(out).length ? { allOf: [out, chain] } : chain;
+}
+
+// The keywords that constrain values of one type only: with `type: T` beside them, every other
+// type fails on `type` alone, so `null` can join T without any of them refusing it.
+const ONE_TYPE_KEYWORDS = {
+  string: ["pattern", "minLength", "maxLength", "format"],
+  integer: ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"],
+  number: ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format"],
+  boolean: [],
+  object: ["properties", "required", "additionalProperties", "minProperties", "maxProperties", "propertyNames"],
+  array: ["items", "minItems", "maxItems", "uniqueItems"],
+};
+const SCHEMA_VALUES = ["items", "additionalProperties", "not", "if", "then", "else", "propertyNames"];
+
+/**
+ * The spec's readable alternatives compiled as the plain schema they equal, so that a validator
+ * checks a value once instead of calling a function per branch (an answer's fields are mostly
+ * these; checking them was most of what getInstances costs beside openapi-fetch, measured with
+ * `npm run bench`):
+ * - an open enum, `anyOf: [{$ref: Known}, {type: string}]` whose other branches are all string
+ *   schemas, is `{type: string}`: the known values document, every string passes;
+ * - a nullable value, `anyOf` or `oneOf` of `[A, {type: null}]` where A (its $refs followed) is
+ *   one type's schema of keywords that constrain that type only, is A with `type: [T, "null"]`
+ *   (for a `oneOf` too: A refuses null, so exactly one branch passes whenever one does).
+ * Anything else is left as it is; `components` holds the schemas that `$ref`s name.
+ */
+export function plainAlternatives(schema, components, seen = new Set()) {
+  if (!schema || typeof schema !== "object") return schema;
+  const plain = (sub) => plainAlternatives(sub, components, seen);
+  const out = { ...schema };
+  for (const key of ["properties", "patternProperties", "$defs"])
+    if (out[key]) out[key] = Object.fromEntries(Object.entries(out[key]).map(([name, sub]) => [name, plain(sub)]));
+  for (const key of SCHEMA_VALUES) if (out[key] && typeof out[key] === "object") out[key] = plain(out[key]);
+  for (const key of ["allOf", "anyOf", "oneOf"]) if (Array.isArray(out[key])) out[key] = out[key].map(plain);
+  for (const key of ["anyOf", "oneOf"]) {
+    if (!Array.isArray(out[key])) continue;
+    const resolve = (branch) => {
+      const name = branch?.$ref?.startsWith("#/components/schemas/") && branch.$ref.split("/").pop();
+      if (!name) return branch;
+      if (seen.has(name)) return undefined; // a schema that holds itself stays a $ref
+      return plainAlternatives(components[name], components, new Set([...seen, name]));
+    };
+    const one = plainBranches(out[key].map(resolve), key === "anyOf");
+    if (!one) continue;
+    delete out[key];
+    if (Object.keys(one).some((k) => k in out)) out.allOf = [...(out.allOf ?? []), one];
+    else Object.assign(out, one);
+  }
+  return out;
+}
+
+/** The one schema `branches` (their $refs followed) equal, or `undefined`. See plainAlternatives. */
+function plainBranches(branches, any) {
+  if (branches.some((b) => !b || typeof b !== "object" || b.$ref)) return undefined;
+  const bare = (b) => Object.keys(b).length === 1 && typeof b.type === "string";
+  const ofOneType = (b, also = []) =>
+    typeof b.type === "string" &&
+    b.type in ONE_TYPE_KEYWORDS &&
+    Object.keys(b).every((k) => k === "type" || [...ONE_TYPE_KEYWORDS[b.type], ...also].includes(k));
+  const open = branches.find(
+    (b) => bare(b) && branches.every((o) => o === b || (ofOneType(o, ["enum", "const"]) && o.type === b.type)),
+  );
+  if (any && open) return { type: open.type };
+  const [other, ...more] = branches.filter((b) => !(bare(b) && b.type === "null"));
+  if (branches.length !== 2 || more.length || !other || !ofOneType(other)) return undefined;
+  return { ...other, type: [other.type, "null"] };
 }
 
 function tagChain(branches, schemas) {
@@ -409,6 +475,9 @@ function validatorsModule(doc) {
       schemas[success.name] = withoutAnnotations(success.schema);
     }
   for (const name of Object.keys(schemas)) schemas[name] = discriminated(schemas[name], schemas);
+  const plain = Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, plainAlternatives(schema, schemas, new Set([name]))]),
+  );
   const parameters = Object.fromEntries(
     Object.entries(doc.components.parameters).map(([name, p]) => [name, { schema: withoutAnnotations(p.schema) }]),
   );
@@ -437,7 +506,7 @@ function validatorsModule(doc) {
     formats: { int32: true, int64: true },
   });
   ajv.addKeyword("components");
-  ajv.addSchema({ $id: "spec", components: { schemas, parameters, queries, forms } });
+  ajv.addSchema({ $id: "spec", components: { schemas: plain, parameters, queries, forms } });
   const validators = validatorsOf(doc);
   const refs = Object.fromEntries(Object.entries(validators).map(([name, ref]) => [name, `spec${ref}`]));
   const code = esmOnly(standaloneCode(ajv, refs));

@@ -8,7 +8,7 @@ import type { Violation } from "./errors.js";
 export function rule({ keyword, params }: ValidationError): string {
   if (/^(exclusiveM|m)(inimum|aximum)$/.test(keyword))
     return `must be ${String(params.comparison)} ${String(params.limit)}`;
-  if (keyword === "type") return `must be ${String(params.type)}`;
+  if (keyword === "type") return `must be ${([] as unknown[]).concat(params.type).join(" or ")}`;
   if (keyword === "enum")
     return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   if (keyword === "const") return `must be ${JSON.stringify(params.allowedValue)}`;
