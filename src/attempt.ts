@@ -34,6 +34,8 @@ export interface Attempt {
   /** A status line arrived: the server answered. */
   status?: number;
   headers?: Headers;
+  /** The answer's declared Content-Length (`null` when it declared none). */
+  length?: string | null;
   /** The body of a non-2xx answer, read (bounded) before anything else could see it. */
   errorText: string;
   /** Our own read of the body failed (the connection broke after the status line). */
@@ -148,7 +150,8 @@ async function fetchBounded(attempt: Attempt, request: Request): Promise<Respons
     : await globalThis.fetch(request, { signal: deadline.signal });
   attempt.status = response.status;
   attempt.headers = response.headers;
-  const length = Number(response.headers.get("Content-Length") ?? 0);
+  attempt.length = response.headers.get("Content-Length");
+  const length = Number(attempt.length ?? 0);
   const most = response.ok ? plan.op.maxResponseBytes : ERROR_BODY_BYTES;
   if (length > most) {
     await response.body?.cancel().catch(() => {}); // closes the connection
@@ -173,10 +176,10 @@ async function readSuccessText(
   // A length the server declared is already checked, and the global fetch holds a body to it
   // unless it is compressed, and ends its read on the Request's signal: then the plain read is
   // bounded. Any other body is counted, and raced with the signal.
+  // (The length fetchBounded read, unless a middleware of the caller's answered with another response.)
+  const length = attempt.headers === response.headers ? attempt.length : response.headers.get("Content-Length");
   const declared =
-    !attempt.plan.core.customFetch &&
-    response.headers.get("Content-Length") !== null &&
-    response.headers.get("Content-Encoding") === null;
+    !attempt.plan.core.customFetch && length !== null && response.headers.get("Content-Encoding") === null;
   if (declared) return response.text();
   return readBounded(body, attempt.plan.op.maxResponseBytes, response.status, raceSignal(attempt));
 }

@@ -471,3 +471,43 @@ describe("the deadlines' one timer (timing.ts watch)", () => {
     expect((await calling).error).toMatchObject({ kind: "timeout", by: "timeout", timeoutMs: 500 });
   });
 });
+
+describe("the deadline's controller, reused between calls of the global fetch (executor.ts spare)", () => {
+  const { getEventListeners } = process.getBuiltinModule("node:events");
+
+  it("a later call gets an earlier call's signal with no listener left on it, and never an aborted one", async () => {
+    const server = await loopback(answer(200, null));
+    const real = globalThis.fetch;
+    const signals: AbortSignal[] = [];
+    const listening: number[] = [];
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation((request, init) => {
+      const signal = init!.signal!;
+      signals.push(signal);
+      listening.push(getEventListeners(signal, "abort").length);
+      return real(request, init);
+    });
+    try {
+      const instance = createInstanceClient({ ...instanceOptions, apiUrl: server.url });
+      for (let i = 0; i < 3; i++) expect(await instance.getStateInstance()).toEqual({ data: null });
+      expect(new Set(signals).size).toBe(1);
+      expect(listening).toEqual([0, 0, 0]);
+      // A call whose deadline fires: its signal is aborted, and the next call has a new one.
+      spy.mockImplementationOnce((_request, init) => {
+        signals.push(init!.signal!);
+        return new Promise((_, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason)));
+      });
+      expect((await instance.getStateInstance({ timeoutMs: 20 })).error).toMatchObject({ kind: "timeout" });
+      expect(signals[3]).toBe(signals[0]);
+      expect(signals[3]!.aborted).toBe(true);
+      expect(await instance.getStateInstance()).toEqual({ data: null });
+      expect(signals[4]).not.toBe(signals[0]);
+      expect(signals[4]!.aborted).toBe(false);
+      // A caller's signal joins the deadline: that call's signal is its own.
+      expect(await instance.getStateInstance({ signal: new AbortController().signal })).toEqual({ data: null });
+      expect(signals[5]).not.toBe(signals[4]);
+    } finally {
+      spy.mockRestore();
+      await server.close();
+    }
+  });
+});
