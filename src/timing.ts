@@ -45,67 +45,95 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
   });
 }
 
-/** A deadline the shared timer watches: `expire` is called once its time has passed. */
+/** A deadline: `expire` is called once its time has passed, unless `unwatch`ed first. */
 export interface Watched {
-  /** When it is due, on `performance.now()`'s clock (set by `watch`): the wall clock can be set back. */
-  dueAt?: number;
   expire(): void;
+  /** When it is due, on the watchdog's clock (set by `watch`). */
+  dueAt?: number;
+  /** Clears its own timer (set by `watch` when timers were replaced: see `watch`). */
+  cancel?: () => void;
 }
 
-// One timer watches every pending call's deadline, armed at the earliest: a timer of each call
-// cost about 15 k instructions a call (Node makes and drops a timer list per duration), 1-2 % of a
-// call (measured with `npm run bench`). It keeps the process alive only while a call is pending.
-const pending = new Set<Watched>();
-let timer: ReturnType<typeof setTimeout> | undefined;
-let armedAt = Infinity;
-// The setTimeout it was armed with: a test that swaps in fake timers (or back) gets it re-armed
-// with the new ones, so that fake time ends a call as a timer of its own would.
-let armedWith: typeof setTimeout | undefined;
-let clearWith: typeof clearTimeout = clearTimeout;
+/** The timers and the clock a watchdog runs on; called as plain functions. */
+export interface WatchdogTimers {
+  setTimeout: (handler: () => void, ms: number) => unknown;
+  clearTimeout: (timer: never) => void;
+  /** A monotonic clock in milliseconds (`performance.now()`): a wall clock can be set back. */
+  now: () => number;
+}
+
+/**
+ * One timer for many deadlines, armed at the earliest: a timer of each call cost about 15 k
+ * instructions a call (Node makes and drops a timer list per duration), 1-2 % of a call (measured
+ * with `npm run bench`). The timer keeps the process alive only while a deadline is pending.
+ */
+export function createWatchdog({ setTimeout: set, clearTimeout: clear, now }: WatchdogTimers) {
+  const pending = new Set<Watched>();
+  let timer: unknown;
+  let armedAt = Infinity;
+  const arm = (at: number) => {
+    if (timer !== undefined) clear(timer as never);
+    armedAt = at;
+    timer = set(() => expireDue(at), Math.max(0, Math.ceil(at - now())));
+  };
+  // The timer armed for `at` fired: every deadline due by then expires (`at` counts as now: a
+  // timer can fire a little before the clock reads its time), and the timer is armed for the next.
+  const expireDue = (at: number) => {
+    timer = undefined;
+    armedAt = Infinity;
+    const time = Math.max(now(), at);
+    let next = Infinity;
+    for (const entry of pending) {
+      const dueAt = entry.dueAt ?? 0;
+      if (dueAt <= time) {
+        pending.delete(entry);
+        entry.expire();
+      } else next = Math.min(next, dueAt);
+    }
+    if (next !== Infinity && next < armedAt) arm(next);
+  };
+  // Node's timers can stop keeping the process alive; a browser's have no such thing.
+  const keepAlive = (alive: boolean) => {
+    const handle = timer as { ref?: () => void; unref?: () => void } | undefined;
+    if (alive) handle?.ref?.();
+    else handle?.unref?.();
+  };
+  return {
+    watch(entry: Watched, ms: number): void {
+      const dueAt = now() + ms;
+      entry.dueAt = dueAt;
+      pending.add(entry);
+      if (dueAt < armedAt) arm(dueAt);
+      else if (pending.size === 1) keepAlive(true);
+    },
+    unwatch(entry: Watched): void {
+      pending.delete(entry);
+      if (pending.size === 0) keepAlive(false);
+    },
+  };
+}
+
+// The global timers as they were when this module loaded: the calls' deadlines share one timer on
+// them. Timers replaced since (a test's fake timers, an agent's wrapper) may count, clear, run or
+// move timers themselves (`vi.getTimerCount()`, `vi.clearAllTimers()`, `vi.runOnlyPendingTimers()`),
+// so a deadline watched under them gets a timer of its own on them, as each deadline once did.
+const ownSetTimeout = globalThis.setTimeout;
+const shared = createWatchdog({
+  setTimeout: ownSetTimeout,
+  clearTimeout: globalThis.clearTimeout,
+  now: performance.now.bind(performance),
+});
 
 /** Starts watching `entry`, due in `ms`; `unwatch` it once its call ends. */
 export function watch(entry: Watched, ms: number): void {
-  const dueAt = performance.now() + ms;
-  entry.dueAt = dueAt;
-  pending.add(entry);
-  if (dueAt < armedAt || globalThis.setTimeout !== armedWith) arm(dueAt);
-  else if (pending.size === 1) refTimer(true);
+  if (globalThis.setTimeout === ownSetTimeout) return shared.watch(entry, ms);
+  const clear = globalThis.clearTimeout;
+  const timer = globalThis.setTimeout(() => entry.expire(), ms);
+  entry.cancel = () => clear(timer);
 }
 
-/** Stops watching `entry`; with nothing left to watch, the timer no longer keeps the process alive. */
+/** Stops watching `entry`: its call ended. */
 export function unwatch(entry: Watched): void {
-  pending.delete(entry);
-  if (pending.size === 0) refTimer(false);
-}
-
-function arm(at: number): void {
-  if (timer !== undefined) clearWith(timer);
-  armedWith = globalThis.setTimeout;
-  clearWith = globalThis.clearTimeout;
-  armedAt = at;
-  timer = armedWith(() => expireDue(at), Math.max(0, Math.ceil(at - performance.now())));
-}
-
-/** The timer armed for `at` fired: every deadline due by then expires, and the timer is armed
- *  again for the next one. */
-function expireDue(at: number): void {
-  timer = undefined;
-  armedAt = Infinity;
-  const now = Math.max(performance.now(), at);
-  let next = Infinity;
-  for (const entry of pending) {
-    const dueAt = entry.dueAt ?? 0;
-    if (dueAt <= now) {
-      pending.delete(entry);
-      entry.expire();
-    } else next = Math.min(next, dueAt);
-  }
-  if (next !== Infinity) arm(next);
-}
-
-/** Node's timers can stop keeping the process alive; a browser's have no such thing. */
-function refTimer(alive: boolean): void {
-  const handle = timer as { ref?: () => void; unref?: () => void } | undefined;
-  if (alive) handle?.ref?.();
-  else handle?.unref?.();
+  if (entry.cancel) entry.cancel();
+  else shared.unwatch(entry);
 }

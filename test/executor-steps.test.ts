@@ -21,7 +21,7 @@ import { classifyThrown } from "../src/attempt.js";
 import { type Operation, coreState } from "../src/executor.js";
 import { prepare } from "../src/request.js";
 import { retryWait } from "../src/retry.js";
-import { unwatch, watch } from "../src/timing.js";
+import { createWatchdog, unwatch, watch } from "../src/timing.js";
 import { mockFetch } from "../src/testing.js";
 import { answer, loopback } from "./helpers/server.js";
 import { INSTANCE_TOKEN, TOKEN, expectNoToken } from "./helpers/token.js";
@@ -401,20 +401,31 @@ describe("multipart uploads on the media host (#24, the executor's part)", () =>
   });
 });
 
-describe("the deadlines' one timer (timing.ts watch)", () => {
+describe("the deadlines' one timer (timing.ts createWatchdog, watch)", () => {
   const entry = () => ({
     expired: 0,
     expire() {
       this.expired++;
     },
   });
+  /** A watchdog on vitest's fake timers and clock: time moves only when the test says. */
+  const fakeWatchdog = () => {
+    vi.useFakeTimers();
+    return createWatchdog({
+      setTimeout: (handler, ms) => setTimeout(handler, ms),
+      clearTimeout: (timer) => clearTimeout(timer),
+      now: () => performance.now(),
+    });
+  };
   const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const hanging = createInstanceClient({ ...instanceOptions, fetch: () => new Promise<Response>(() => {}) });
+  const answering = createInstanceClient({ ...instanceOptions, fetch: async () => Response.json(null) });
 
   it("ends each deadline at its own time, whichever was watched first", async () => {
-    vi.useFakeTimers();
+    const dog = fakeWatchdog();
     const [late, early] = [entry(), entry()];
-    watch(late, 1000);
-    watch(early, 300);
+    dog.watch(late, 1000);
+    dog.watch(early, 300);
     await vi.advanceTimersByTimeAsync(299);
     expect([early.expired, late.expired]).toEqual([0, 0]);
     await vi.advanceTimersByTimeAsync(1);
@@ -423,25 +434,15 @@ describe("the deadlines' one timer (timing.ts watch)", () => {
     expect([early.expired, late.expired]).toEqual([1, 1]);
   });
 
-  it("a deadline unwatched before its time never expires", async () => {
-    vi.useFakeTimers();
-    const call = entry();
-    watch(call, 100);
-    unwatch(call);
+  it("a deadline unwatched before its time never expires; one watched as another expires is watched", async () => {
+    const dog = fakeWatchdog();
+    const [gone, first, second] = [entry(), entry(), entry()];
+    dog.watch(gone, 100);
+    dog.unwatch(gone);
+    first.expire = () => void (first.expired++, dog.watch(second, 50));
+    dog.watch(first, 200);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(call.expired).toBe(0);
-  });
-
-  it("the wall clock set back does not hold a deadline past its time", async () => {
-    vi.useFakeTimers();
-    const [first, second] = [entry(), entry()];
-    watch(first, 100);
-    watch(second, 500);
-    vi.setSystemTime(Date.now() - 3_600_000);
-    await vi.advanceTimersByTimeAsync(100);
-    vi.setSystemTime(Date.now() - 3_600_000);
-    await vi.advanceTimersByTimeAsync(400);
-    expect([first.expired, second.expired]).toEqual([1, 1]);
+    expect([gone.expired, first.expired, second.expired]).toEqual([0, 1, 1]);
   });
 
   it("keeps the process alive only while a deadline is pending", () => {
@@ -457,11 +458,46 @@ describe("the deadlines' one timer (timing.ts watch)", () => {
     expect(timeouts()).toBe(before);
   });
 
-  it("a call ends at its time when the timers it was armed with are gone (fake ones, then real)", async () => {
-    const answering = createInstanceClient({ ...instanceOptions, fetch: async () => Response.json(null) });
-    const hanging = createInstanceClient({ ...instanceOptions, fetch: () => new Promise<Response>(() => {}) });
+  it("a call in flight ends at its time when setTimeout is replaced meanwhile (an agent's wrapper)", async () => {
+    const own = globalThis.setTimeout;
+    const first = hanging.getStateInstance({ timeoutMs: 50 });
+    const later = new AbortController();
+    globalThis.setTimeout = ((handler: () => void, ms?: number) => own(handler, ms)) as typeof setTimeout;
+    try {
+      const second = hanging.getStateInstance({ timeoutMs: 60_000, signal: later.signal });
+      expect((await first).error).toMatchObject({ kind: "timeout", by: "timeout" });
+      later.abort();
+      expect((await second).error).toMatchObject({ kind: "timeout", by: "signal" });
+    } finally {
+      globalThis.setTimeout = own;
+    }
+  });
+
+  it("fake timers installed while a call waits: it ends at its real time, a new call at its fake time", async () => {
+    const real = hanging.getStateInstance({ timeoutMs: 50 });
     vi.useFakeTimers();
-    // Armed with fake timers, due almost at once on the fake clock, never fired.
+    const fake = hanging.getStateInstance({ timeoutMs: 500 });
+    expect((await real).error).toMatchObject({ kind: "timeout", by: "timeout", timeoutMs: 50 });
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await fake).error).toMatchObject({ kind: "timeout", by: "timeout", timeoutMs: 500 });
+  });
+
+  it("under fake timers, each call has a timer of its own: counted, run and cleared by the test's tools", async () => {
+    vi.useFakeTimers();
+    expect(await answering.getStateInstance()).toEqual({ data: null });
+    expect(vi.getTimerCount()).toBe(0);
+    const calls = [100, 200, 300].map((timeoutMs) => hanging.getStateInstance({ timeoutMs }));
+    expect(vi.getTimerCount()).toBe(3);
+    await vi.runOnlyPendingTimersAsync();
+    expect((await Promise.all(calls)).map((r) => r.error?.kind)).toEqual(["timeout", "timeout", "timeout"]);
+    vi.clearAllTimers();
+    const after = hanging.getStateInstance({ timeoutMs: 2000 });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect((await after).error).toMatchObject({ kind: "timeout", by: "timeout" });
+  });
+
+  it("a call ends at its time when the timers it was armed with are gone (fake ones, then real)", async () => {
+    vi.useFakeTimers();
     expect(await answering.getStateInstance({ timeoutMs: 1 })).toEqual({ data: null });
     vi.useRealTimers();
     expect((await hanging.getStateInstance({ timeoutMs: 20 })).error).toMatchObject({ kind: "timeout", by: "timeout" });
