@@ -117,6 +117,7 @@ export function createWatchdog({ setTimeout: set, clearTimeout: clear, now }: Wa
 // them. Timers replaced since (a test's fake timers, an agent's wrapper) may count, clear, run or
 // move timers themselves (`vi.getTimerCount()`, `vi.clearAllTimers()`, `vi.runOnlyPendingTimers()`),
 // so a deadline watched under them gets a timer of its own on them, as each deadline once did.
+// (Timers faked before this module loads are its own: the deadlines then share one fake timer.)
 const ownSetTimeout = globalThis.setTimeout;
 const shared = createWatchdog({
   setTimeout: ownSetTimeout,
