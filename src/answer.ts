@@ -16,7 +16,7 @@ import {
 } from "./errors.js";
 import type { Attempt, Outcome } from "./attempt.js";
 import { parseRetryAfter } from "./retry.js";
-import { rule } from "./validation.js";
+import { brokenRules, rule } from "./validation.js";
 
 type Fail = { data?: undefined; error: PartnerClientError };
 type Quota = NonNullable<ApiError["quota"]>;
@@ -39,7 +39,7 @@ export function readSuccess<T>(attempt: Attempt, text: string, status: number, h
   if (errorFirst && (parsed as { code?: unknown } | null)?.code !== undefined && validatePartnerError(parsed))
     return apiError(attempt, parsed as ApiError, status, headers);
   if (op.validateSuccess(parsed)) return { data: parsed as T };
-  const errors = op.validateSuccess.errors ?? [];
+  const errors = brokenRules(op.validateSuccess);
   if (!errorFirst && validatePartnerError(parsed)) return apiError(attempt, parsed as ApiError, status, headers);
   const why = errors
     .slice(0, 3)

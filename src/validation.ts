@@ -27,31 +27,36 @@ export function rule({ keyword, params }: ValidationError): string {
 }
 
 /**
+ * The errors of `validate`'s last run that name a broken rule. An `if` error only says that a
+ * branch chosen by a field failed (scripts/generate.js compiles MessageData's and Notification's
+ * oneOf so): the branch's own errors say how.
+ */
+export function brokenRules(validate: Validator): ValidationError[] {
+  return (validate.errors ?? []).filter((error) => error.keyword !== "if");
+}
+
+/**
  * Every way `value` breaks the schema `validate` was compiled from: the field (a dotted path, or
  * `subject` for the value as a whole), the keyword, and a message naming both. `owner` names
  * what holds the fields, for an unknown one ("is not a field of createInstance's body").
  */
 export function check(validate: Validator, value: unknown, subject: string, owner: string): Violation[] {
   if (validate(value)) return [];
-  // An `if` error only says that a branch chosen by a field failed (scripts/generate.js compiles
-  // MessageData's and Notification's oneOf so): the branch's own errors say how.
-  return (validate.errors ?? [])
-    .filter((error) => error.keyword !== "if")
-    .map((error) => {
-      const path = error.instancePath.split("/").filter(Boolean);
-      const named =
-        error.keyword === "additionalProperties"
-          ? error.params.additionalProperty
-          : error.keyword === "required"
-            ? error.params.missingProperty
-            : undefined;
-      const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
-      const message =
-        error.keyword === "additionalProperties"
-          ? `${field} is not a field of ${owner}`
-          : error.keyword === "required"
-            ? `${field} is required`
-            : `${field} ${rule(error)}`;
-      return { field, rule: error.keyword, message };
-    });
+  return brokenRules(validate).map((error) => {
+    const path = error.instancePath.split("/").filter(Boolean);
+    const named =
+      error.keyword === "additionalProperties"
+        ? error.params.additionalProperty
+        : error.keyword === "required"
+          ? error.params.missingProperty
+          : undefined;
+    const field = [...path, ...(named === undefined ? [] : [String(named)])].join(".") || subject;
+    const message =
+      error.keyword === "additionalProperties"
+        ? `${field} is not a field of ${owner}`
+        : error.keyword === "required"
+          ? `${field} is required`
+          : `${field} ${rule(error)}`;
+    return { field, rule: error.keyword, message };
+  });
 }

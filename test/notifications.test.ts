@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { dedupKeys, notificationExamples, webhookSettings, webhookTypes } from "../generated/webhooks.js";
 import { validateNotification } from "../generated/validators.js";
 import { discriminated } from "../scripts/generate.js";
+import { createInstanceClient } from "../src/index.js";
 import { check } from "../src/validation.js";
+import { INSTANCE_TOKEN } from "./helpers/token.js";
 import { compile, deref, namedExamples, spec, specAjv } from "./helpers/spec.js";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- notifications are free-form JSON
@@ -226,6 +228,20 @@ describe("the generated validators' chain on typeMessage and typeWebhook", () =>
     expect(check(validateNotification, { typeWebhook: 1 }, "body", "the notification").map((v) => v.field)).toEqual([
       "typeWebhook",
     ]);
+  });
+
+  it("an answer of receiveNotification names the chosen branch's rule too, not the chain's", async () => {
+    const body = copy(notificationExamples.incomingText);
+    body.messageData = { typeMessage: "imageMessage" };
+    const instance = createInstanceClient({
+      idInstance: 1101000001,
+      apiTokenInstance: INSTANCE_TOKEN,
+      fetch: async () => Response.json({ receiptId: 1, body }),
+    });
+    const { error } = await instance.receiveNotification();
+    expect(error?.kind).toBe("unexpected-response");
+    expect(error?.message).toContain("/body/messageData lacks fileMessageData");
+    expect(error?.message).not.toMatch(/rule if/);
   });
 
   it("leaves a oneOf as it is when its branches are not told apart by one field", () => {
